@@ -1,0 +1,52 @@
+// The worker: de-identifies files or in-memory bytes under one profile and key.
+// Movable, not copyable, not thread-safe: use one per thread; they share the compiled profile.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "veil/error.h"
+#include "veil/key.h"
+#include "veil/profile.h"
+#include "veil/result.h"
+
+namespace veil {
+
+struct DeidentifierOptions {
+  // CSV of original PatientID -> subject ID[, subject name]; when set, every patient must be in it.
+  std::optional<std::filesystem::path> lookup_table;
+};
+
+class Deidentifier {
+ public:
+  Deidentifier(const Profile& profile, Key key, DeidentifierOptions options = {});
+  ~Deidentifier();
+  Deidentifier(Deidentifier&&) noexcept;
+  Deidentifier& operator=(Deidentifier&&) noexcept;
+  Deidentifier(const Deidentifier&) = delete;
+  Deidentifier& operator=(const Deidentifier&) = delete;
+
+  // A second worker sharing this one's compiled profile, key and lookup table.
+  Deidentifier clone() const;
+
+  // Writes `output` through a temporary file and a rename: never a half-written file.
+  Expected<FileResult> deidentify_file(const std::filesystem::path& input,
+                                       const std::filesystem::path& output);
+  Expected<FileResult> deidentify_bytes(std::span<const std::byte> input, std::vector<std::byte>& output);
+
+  const Profile& profile() const;
+
+ private:
+  struct Shared;
+  explicit Deidentifier(std::shared_ptr<const Shared> shared);
+  std::shared_ptr<const Shared> shared_;
+};
+
+// Writes `bytes` to a temporary name beside `path`, fsyncs and renames it into place.
+std::optional<Error> write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes);
+
+}  // namespace veil

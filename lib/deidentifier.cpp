@@ -1,0 +1,156 @@
+#include "veil/deidentifier.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "io/dicom_io.h"
+#include "rules/compiled_profile.h"
+#include "rules/lookup_table.h"
+#include "rules/method_stamp.h"
+#include "rules/rule_engine.h"
+
+namespace veil {
+
+struct Deidentifier::Shared {
+  rules::CompiledProfile profile;
+  rules::Pseudonymizer pseudonymizer;
+  rules::TextCleaner cleaner;
+  std::optional<rules::LookupTable> lookup;
+};
+
+namespace {
+
+std::string patient_id_of(const gdcm::DataSet& ds) {
+  gdcm::Tag tag(0x0010, 0x0020);
+  if (!ds.FindDataElement(tag) || !ds.GetDataElement(tag).GetByteValue()) return {};
+  const gdcm::ByteValue* bv = ds.GetDataElement(tag).GetByteValue();
+  std::string s(bv->GetPointer(), bv->GetLength());
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
+  return s;
+}
+
+std::string uid_of(const gdcm::DataSet& ds, std::uint16_t g, std::uint16_t e) {
+  gdcm::Tag tag(g, e);
+  if (!ds.FindDataElement(tag) || !ds.GetDataElement(tag).GetByteValue()) return {};
+  const gdcm::ByteValue* bv = ds.GetDataElement(tag).GetByteValue();
+  std::string s(bv->GetPointer(), bv->GetLength());
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  return s;
+}
+
+// Reads a whole file into memory; nullopt with `error` set on failure.
+std::optional<std::vector<std::byte>> slurp(const std::filesystem::path& path, Error& error) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    error = {ErrorCode::kIo, "cannot open the input"};
+    return std::nullopt;
+  }
+  auto size = static_cast<std::size_t>(in.tellg());
+  std::vector<std::byte> bytes(size);
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
+    error = {ErrorCode::kIo, "cannot read the input"};
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+}  // namespace
+
+Deidentifier::Deidentifier(const Profile& profile, Key key, DeidentifierOptions options) {
+  io::silence_gdcm();
+  std::optional<rules::LookupTable> lookup;
+  if (options.lookup_table) lookup = rules::LookupTable::load(*options.lookup_table);
+  shared_ = std::make_shared<const Shared>(
+      Shared{rules::CompiledProfile(profile), rules::Pseudonymizer(key.bytes()), rules::TextCleaner(), std::move(lookup)});
+}
+
+Deidentifier::Deidentifier(std::shared_ptr<const Shared> shared) : shared_(std::move(shared)) {}
+Deidentifier::~Deidentifier() = default;
+Deidentifier::Deidentifier(Deidentifier&&) noexcept = default;
+Deidentifier& Deidentifier::operator=(Deidentifier&&) noexcept = default;
+
+Deidentifier Deidentifier::clone() const { return Deidentifier(shared_); }
+
+const Profile& Deidentifier::profile() const { return shared_->profile.profile(); }
+
+Expected<FileResult> Deidentifier::deidentify_bytes(std::span<const std::byte> input, std::vector<std::byte>& output) {
+  gdcm::SmartPointer<gdcm::File> file_ptr;
+  if (auto err = io::read(input, file_ptr)) return *err;
+  gdcm::File& file = *file_ptr;
+  FileResult result;
+  const gdcm::DataSet& in = file.GetDataSet();
+  std::optional<rules::Subject> subject;
+  if (shared_->lookup) {
+    subject = shared_->lookup->find(patient_id_of(in));
+    if (!subject) return Error{ErrorCode::kLookupMissing, "the patient is not in the lookup table"};
+  }
+  result.transfer_syntax = gdcm::TransferSyntax::GetTSString(file.GetHeader().GetDataSetTransferSyntax());
+  rules::RuleEngine engine(shared_->profile, shared_->pseudonymizer, shared_->cleaner);
+  gdcm::DataSet out;
+  try {
+    out = engine.apply(in, subject, result);
+  } catch (const std::exception&) {
+    return Error{ErrorCode::kMalformed, "an element could not be decoded while de-identifying"};
+  }
+  rules::stamp_method(out, shared_->profile.profile());
+  result.sop_class_uid = uid_of(out, 0x0008, 0x0016);
+  result.sop_instance_uid = uid_of(out, 0x0008, 0x0018);
+  result.study_instance_uid = uid_of(out, 0x0020, 0x000D);
+  result.series_instance_uid = uid_of(out, 0x0020, 0x000E);
+  file.SetDataSet(out);
+  std::ostringstream os(std::ios::binary);
+  if (auto err = io::write(file, os)) return *err;
+  const std::string s = std::move(os).str();
+  output.resize(s.size());
+  std::memcpy(output.data(), s.data(), s.size());
+  return result;
+}
+
+Expected<FileResult> Deidentifier::deidentify_file(const std::filesystem::path& input,
+                                                   const std::filesystem::path& output) {
+  Error error{};
+  auto bytes = slurp(input, error);
+  if (!bytes) return error;
+  std::vector<std::byte> out;
+  auto result = deidentify_bytes(*bytes, out);
+  if (!result) return result;
+  if (auto err = write_file_atomically(output, out)) return *err;
+  return result;
+}
+
+std::optional<Error> write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  std::filesystem::path tmp = path;
+  tmp += fmt::format(".veil-tmp-{}", ::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return Error{ErrorCode::kIo, "cannot create the output file"};
+  const char* p = reinterpret_cast<const char*>(bytes.data());
+  std::size_t left = bytes.size();
+  bool ok = true;
+  while (left > 0 && ok) {
+    ssize_t n = ::write(fd, p, left);
+    ok = n > 0;
+    if (ok) {
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::filesystem::remove(tmp, ec);
+    return Error{ErrorCode::kIo, "writing the output file failed"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace veil

@@ -1,0 +1,136 @@
+#include "io/dicom_io.h"
+
+#include <gdcmAttribute.h>
+#include <gdcmFileMetaInformation.h>
+#include <gdcmReader.h>
+#include <gdcmTrace.h>
+#include <gdcmWriter.h>
+
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <streambuf>
+
+#include "veil/version.h"
+
+namespace veil::io {
+namespace {
+
+// A read-only, seekable view of caller-owned bytes (std::ispanstream arrives with C++23).
+class SpanBuf : public std::streambuf {
+ public:
+  explicit SpanBuf(std::span<const std::byte> bytes) {
+    char* p = const_cast<char*>(reinterpret_cast<const char*>(bytes.data()));
+    setg(p, p, p + bytes.size());
+  }
+
+ protected:
+  pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode) override {
+    off_type base = dir == std::ios_base::beg ? 0 : dir == std::ios_base::cur ? gptr() - eback() : egptr() - eback();
+    return seekpos(pos_type(base + off), std::ios_base::in);
+  }
+  pos_type seekpos(pos_type pos, std::ios_base::openmode) override {
+    if (pos < 0 || pos > egptr() - eback()) return pos_type(off_type(-1));
+    setg(eback(), eback() + pos, egptr());
+    return pos;
+  }
+};
+
+std::string get_string(const gdcm::DataSet& ds, const gdcm::Tag& tag) {
+  if (!ds.FindDataElement(tag)) return {};
+  const gdcm::ByteValue* bv = ds.GetDataElement(tag).GetByteValue();
+  if (!bv) return {};
+  std::string s(bv->GetPointer(), bv->GetLength());
+  while (!s.empty() && (s.back() == '\0' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+gdcm::DataElement meta_element(std::uint16_t element, gdcm::VR vr, std::string value) {
+  if (value.size() % 2) value += (vr == gdcm::VR::UI || vr == gdcm::VR::OB) ? '\0' : ' ';
+  gdcm::DataElement de(gdcm::Tag(0x0002, element));
+  de.SetVR(vr);
+  de.SetByteValue(value.data(), gdcm::VL(static_cast<std::uint32_t>(value.size())));
+  return de;
+}
+
+}  // namespace
+
+void silence_gdcm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    gdcm::Trace::SetDebug(false);
+    gdcm::Trace::SetWarning(false);
+    gdcm::Trace::SetError(false);
+  });
+}
+
+const MetaIdentity& veil_identity() {
+  // 2.25 + decimal of the first 128 bits of SHA-256("veil implementation class").
+  // The version name must fit SH (16 characters).
+  static const MetaIdentity id{"2.25.26942572516908143624028499952545006784",
+                               "VEIL_" + std::string(version())};
+  return id;
+}
+
+std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<gdcm::File>& file) {
+  silence_gdcm();
+  if (bytes.size() < 8) return Error{ErrorCode::kNotDicom, "file too short to be DICOM"};
+  SpanBuf buf(bytes);
+  std::istream is(&buf);
+  gdcm::Reader reader;
+  reader.SetStream(is);
+  bool ok = false;
+  try {
+    ok = reader.Read();
+  } catch (const std::bad_alloc&) {
+    return Error{ErrorCode::kMalformed, "an element length asks for more memory than the file can hold"};
+  } catch (const std::exception&) {
+    ok = false;
+  }
+  bool has_prefix = bytes.size() >= 132 && std::memcmp(bytes.data() + 128, "DICM", 4) == 0;
+  if (!ok) {
+    if (!has_prefix) return Error{ErrorCode::kNotDicom, "no DICOM prefix and no data set GDCM can parse"};
+    return Error{ErrorCode::kMalformed, "the data set does not parse (truncated or wrong lengths)"};
+  }
+  file = &reader.GetFile();  // shares the reader's heap File beyond the reader's life
+  if (file->GetDataSet().IsEmpty()) return Error{ErrorCode::kNotDicom, "no data set"};
+  return std::nullopt;
+}
+
+std::optional<Error> write(gdcm::File& file, std::ostream& out) {
+  const gdcm::DataSet& ds = file.GetDataSet();
+  std::string sop_class = get_string(ds, gdcm::Tag(0x0008, 0x0016));
+  std::string sop_instance = get_string(ds, gdcm::Tag(0x0008, 0x0018));
+  if (sop_class.empty() || sop_instance.empty())
+    return Error{ErrorCode::kUnsupported, "no SOP Class UID or SOP Instance UID: cannot build the file meta"};
+  gdcm::TransferSyntax ts = file.GetHeader().GetDataSetTransferSyntax();
+  if (ts == gdcm::TransferSyntax::TS_END) ts = gdcm::TransferSyntax::ImplicitVRLittleEndian;
+
+  // Edited in place: gdcm::FileMetaInformation's assignment does not copy its elements.
+  gdcm::FileMetaInformation& meta = file.GetHeader();
+  meta.Clear();
+  meta.Insert(meta_element(0x0001, gdcm::VR::OB, std::string("\0\1", 2)));
+  meta.Insert(meta_element(0x0002, gdcm::VR::UI, sop_class));
+  meta.Insert(meta_element(0x0003, gdcm::VR::UI, sop_instance));
+  meta.Insert(meta_element(0x0010, gdcm::VR::UI, gdcm::TransferSyntax::GetTSString(ts)));
+  meta.Insert(meta_element(0x0012, gdcm::VR::UI, veil_identity().implementation_class_uid));
+  meta.Insert(meta_element(0x0013, gdcm::VR::SH, veil_identity().implementation_version_name));
+  meta.SetDataSetTransferSyntax(ts);
+  gdcm::Attribute<0x0002, 0x0000> group_length;
+  group_length.SetValue(meta.GetLength<gdcm::ExplicitDataElement>());
+  meta.Insert(group_length.GetAsDataElement());
+  meta.GetPreamble().Create();  // 128 zero bytes
+
+  gdcm::Writer writer;
+  writer.SetFile(file);
+  writer.SetStream(out);
+  writer.SetCheckFileMetaInformation(false);
+  try {
+    if (!writer.Write() || !out) return Error{ErrorCode::kIo, "writing the output failed"};
+  } catch (const std::exception&) {
+    return Error{ErrorCode::kMalformed, "the de-identified data set could not be encoded"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace veil::io

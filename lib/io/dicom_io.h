@@ -1,0 +1,33 @@
+// Where files meet GDCM: reading from files or bytes, and writing with a rebuilt file meta.
+#pragma once
+
+#include <gdcmFile.h>
+
+#include <cstddef>
+#include <iosfwd>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "veil/error.h"
+
+namespace veil::io {
+
+// Silences GDCM's own warnings and errors, which print element values (PHI). Idempotent.
+void silence_gdcm();
+
+// Reads a whole DICOM file (Part 10, or a bare data set GDCM recognises). GDCM's readers and
+// writers hold their File through an intrusive SmartPointer, so files live on the heap.
+std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<gdcm::File>& file);
+
+struct MetaIdentity {
+  std::string implementation_class_uid;
+  std::string implementation_version_name;
+};
+const MetaIdentity& veil_identity();
+
+// Replaces the file meta with a new one built only from the data set (SOP Class and Instance
+// UIDs), the transfer syntax and veil's identity, zeroes the preamble, and writes the file.
+std::optional<Error> write(gdcm::File& file, std::ostream& out);  // `file` must be heap-owned
+
+}  // namespace veil::io
