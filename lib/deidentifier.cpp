@@ -105,9 +105,15 @@ Expected<FileResult> Deidentifier::deidentify_bytes(std::span<const std::byte> i
   result.sop_instance_uid = uid_of(out, 0x0008, 0x0018);
   result.study_instance_uid = uid_of(out, 0x0020, 0x000D);
   result.series_instance_uid = uid_of(out, 0x0020, 0x000E);
+  // A data set without SOP UIDs keeps the file meta's, the instance UID mapped like any other.
+  std::string meta_class = uid_of(file.GetHeader(), 0x0002, 0x0002);
+  std::string meta_instance = uid_of(file.GetHeader(), 0x0002, 0x0003);
+  if (result.sop_class_uid.empty()) result.sop_class_uid = meta_class;
+  if (result.sop_instance_uid.empty() && !meta_instance.empty())
+    result.sop_instance_uid = shared_->pseudonymizer.uid(meta_instance);
   file.SetDataSet(out);
   std::ostringstream os(std::ios::binary);
-  if (auto err = io::write(file, os)) return *err;
+  if (auto err = io::write(file, os, result.sop_class_uid, result.sop_instance_uid)) return *err;
   const std::string s = std::move(os).str();
   output.resize(s.size());
   std::memcpy(output.data(), s.data(), s.size());

@@ -11,6 +11,7 @@
 #include <new>
 #include <streambuf>
 
+#include "io/prescan.h"
 #include "veil/version.h"
 
 namespace veil::io {
@@ -75,6 +76,13 @@ const MetaIdentity& veil_identity() {
 std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<gdcm::File>& file) {
   silence_gdcm();
   if (bytes.size() < 8) return Error{ErrorCode::kNotDicom, "file too short to be DICOM"};
+  PrescanInfo info;
+  if (auto err = prescan(bytes, info)) return err;
+  if (!info.transfer_syntax.empty() &&
+      gdcm::TransferSyntax::GetTSType(info.transfer_syntax.c_str()) == gdcm::TransferSyntax::TS_END)
+    return Error{ErrorCode::kUnsupported, "a transfer syntax GDCM does not read"};
+  if (info.media_storage == "1.2.840.10008.1.3.10")
+    return Error{ErrorCode::kUnsupported, "a DICOMDIR: rebuild it from the de-identified files"};
   SpanBuf buf(bytes);
   std::istream is(&buf);
   gdcm::Reader reader;
@@ -97,10 +105,13 @@ std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<g
   return std::nullopt;
 }
 
-std::optional<Error> write(gdcm::File& file, std::ostream& out) {
+std::optional<Error> write(gdcm::File& file, std::ostream& out, const std::string& fallback_class,
+                           const std::string& fallback_instance) {
   const gdcm::DataSet& ds = file.GetDataSet();
   std::string sop_class = get_string(ds, gdcm::Tag(0x0008, 0x0016));
   std::string sop_instance = get_string(ds, gdcm::Tag(0x0008, 0x0018));
+  if (sop_class.empty()) sop_class = fallback_class;
+  if (sop_instance.empty()) sop_instance = fallback_instance;
   if (sop_class.empty() || sop_instance.empty())
     return Error{ErrorCode::kUnsupported, "no SOP Class UID or SOP Instance UID: cannot build the file meta"};
   gdcm::TransferSyntax ts = file.GetHeader().GetDataSetTransferSyntax();

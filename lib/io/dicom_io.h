@@ -28,6 +28,8 @@ const MetaIdentity& veil_identity();
 
 // Replaces the file meta with a new one built only from the data set (SOP Class and Instance
 // UIDs), the transfer syntax and veil's identity, zeroes the preamble, and writes the file.
-std::optional<Error> write(gdcm::File& file, std::ostream& out);  // `file` must be heap-owned
+// `sop_class`/`sop_instance` stand in when the data set has no SOP Class/Instance UID.
+std::optional<Error> write(gdcm::File& file, std::ostream& out, const std::string& sop_class = {},
+                           const std::string& sop_instance = {});  // `file` must be heap-owned
 
 }  // namespace veil::io

@@ -1,0 +1,207 @@
+#include "io/prescan.h"
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace veil::io {
+namespace {
+
+constexpr std::uint32_t kUndefined = 0xFFFFFFFF;
+constexpr std::uint32_t kItem = 0xFFFEE000, kItemEnd = 0xFFFEE00D, kSequenceEnd = 0xFFFEE0DD;
+constexpr std::uint32_t kPixelData = 0x7FE00010;
+
+struct Fail {
+  ErrorCode code;
+  const char* message;
+};
+
+class Scanner {
+ public:
+  Scanner(const std::uint8_t* bytes, bool explicit_vr, bool big_endian, int max_depth)
+      : p_(bytes), explicit_(explicit_vr), big_(big_endian), max_depth_(max_depth) {}
+
+  // Scans elements in [pos, end), or up to an item delimiter when `end` is unknown.
+  std::optional<Fail> dataset(std::size_t& pos, std::size_t end, bool until_item_end, int depth) {
+    if (depth > max_depth_) return Fail{ErrorCode::kMalformed, "sequences nested deeper than the limit"};
+    while (pos < end) {
+      if (end - pos < 8) return Fail{ErrorCode::kTruncated, "the data set ends inside an element header"};
+      std::uint32_t tag = read_tag(pos);
+      if (tag == kItemEnd) {
+        if (!until_item_end) return Fail{ErrorCode::kMalformed, "an item delimiter outside an item"};
+        pos += 8;
+        return std::nullopt;
+      }
+      if (tag == kItem || tag == kSequenceEnd) return Fail{ErrorCode::kMalformed, "an item tag outside a sequence"};
+      std::uint32_t length;
+      bool is_sq = false;
+      std::size_t header;
+      if (explicit_) {
+        char vr[2] = {static_cast<char>(p_[pos + 4]), static_cast<char>(p_[pos + 5])};
+        if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z')
+          return Fail{ErrorCode::kMalformed, "an element without a valid VR in an explicit VR data set"};
+        std::string_view v(vr, 2);
+        is_sq = v == "SQ";
+        if (long_form(v)) {
+          if (end - pos < 12) return Fail{ErrorCode::kTruncated, "the data set ends inside an element header"};
+          length = read32(pos + 8);
+          header = 12;
+        } else {
+          length = read16(pos + 6);
+          header = 8;
+        }
+      } else {
+        length = read32(pos + 4);
+        header = 8;
+      }
+      pos += header;
+      if (length == kUndefined) {
+        // In explicit VR, an undefined-length UN holds implicit VR little endian items (PS3.5 6.2.2).
+        bool un = explicit_ && p_[pos - header + 4] == 'U' && p_[pos - header + 5] == 'N';
+        if (un && !big_) {
+          Scanner implicit(p_, false, false, max_depth_);
+          if (auto f = implicit.undefined_value(pos, end, tag, depth)) return f;
+        } else if (auto f = undefined_value(pos, end, tag, depth)) {
+          return f;
+        }
+        continue;
+      }
+      if (length > end - pos) return Fail{ErrorCode::kTruncated, "an element length runs past the end of the file"};
+      if (is_sq) {
+        std::size_t sq_pos = pos;
+        if (auto f = items(sq_pos, pos + length, depth + 1)) return f;
+      }
+      pos += length;
+    }
+    if (until_item_end) return Fail{ErrorCode::kTruncated, "an item without its delimiter"};
+    return std::nullopt;
+  }
+
+ private:
+  static bool long_form(std::string_view vr) {
+    for (std::string_view l : {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
+      if (vr == l) return true;
+    return false;
+  }
+
+  std::uint16_t read16(std::size_t at) const {
+    return big_ ? static_cast<std::uint16_t>(p_[at] << 8 | p_[at + 1]) : static_cast<std::uint16_t>(p_[at + 1] << 8 | p_[at]);
+  }
+  std::uint32_t read32(std::size_t at) const {
+    std::uint32_t v;
+    std::memcpy(&v, p_ + at, 4);
+    return big_ ? __builtin_bswap32(v) : v;
+  }
+  // Item and delimiter tags are little endian except in big endian data sets.
+  std::uint32_t read_tag(std::size_t at) const { return std::uint32_t{read16(at)} << 16 | read16(at + 2); }
+
+  // The items of a sequence (or fragments of encapsulated pixel data) with undefined length.
+  std::optional<Fail> undefined_value(std::size_t& pos, std::size_t end, std::uint32_t tag, int depth) {
+    bool fragments = tag == kPixelData;
+    while (true) {
+      if (end - pos < 8) return Fail{ErrorCode::kTruncated, "a sequence without its delimiter"};
+      std::uint32_t t = read_tag(pos);
+      std::uint32_t len = read32(pos + 4);
+      pos += 8;
+      if (t == kSequenceEnd) return std::nullopt;
+      if (t != kItem) return Fail{ErrorCode::kMalformed, "a sequence holds something other than items"};
+      if (fragments) {
+        if (len == kUndefined || len > end - pos) return Fail{ErrorCode::kTruncated, "a pixel data fragment runs past the end"};
+        pos += len;
+      } else if (len == kUndefined) {
+        if (auto f = dataset(pos, end, true, depth + 1)) return f;
+      } else {
+        if (len > end - pos) return Fail{ErrorCode::kTruncated, "an item runs past the end of the file"};
+        std::size_t item_pos = pos;
+        if (auto f = dataset(item_pos, pos + len, false, depth + 1)) return f;
+        pos += len;
+      }
+    }
+  }
+
+  // The items of a sequence with defined length, all within [pos, end).
+  std::optional<Fail> items(std::size_t& pos, std::size_t end, int depth) {
+    while (pos < end) {
+      if (end - pos < 8) return Fail{ErrorCode::kMalformed, "a sequence ends inside an item header"};
+      std::uint32_t t = read_tag(pos);
+      std::uint32_t len = read32(pos + 4);
+      pos += 8;
+      if (t == kSequenceEnd) return std::nullopt;
+      if (t != kItem) return Fail{ErrorCode::kMalformed, "a sequence holds something other than items"};
+      if (len == kUndefined) {
+        if (auto f = dataset(pos, end, true, depth)) return f;
+      } else {
+        if (len > end - pos) return Fail{ErrorCode::kMalformed, "an item runs past the end of its sequence"};
+        std::size_t item_pos = pos;
+        if (auto f = dataset(item_pos, pos + len, false, depth)) return f;
+        pos += len;
+      }
+    }
+    return std::nullopt;
+  }
+
+  const std::uint8_t* p_;
+  bool explicit_, big_;
+  int max_depth_;
+};
+
+std::uint16_t le16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | p[1] << 8); }
+
+}  // namespace
+
+std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info, const PrescanLimits& limits) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  const std::size_t size = bytes.size();
+  std::size_t pos = 0;
+  if (size >= 132 && std::memcmp(p + 128, "DICM", 4) == 0) pos = 132;
+  // File meta: always explicit VR little endian, group 0002.
+  while (size - pos >= 8 && le16(p + pos) == 0x0002) {
+    info.has_meta = true;
+    char vr[2] = {static_cast<char>(p[pos + 4]), static_cast<char>(p[pos + 5])};
+    std::uint32_t length;
+    std::size_t header = 8;
+    if (std::memcmp(vr, "OB", 2) == 0 || std::memcmp(vr, "UN", 2) == 0 || std::memcmp(vr, "UT", 2) == 0 ||
+        std::memcmp(vr, "SQ", 2) == 0 || std::memcmp(vr, "OW", 2) == 0) {
+      if (size - pos < 12) return Error{ErrorCode::kTruncated, "the file meta ends inside an element header"};
+      std::memcpy(&length, p + pos + 8, 4);
+      header = 12;
+    } else {
+      length = le16(p + pos + 6);
+    }
+    if (length > size - pos - header) return Error{ErrorCode::kTruncated, "a file meta element runs past the end"};
+    std::uint16_t element = le16(p + pos + 2);
+    if (element == 0x0010 || element == 0x0002) {
+      std::string uid(reinterpret_cast<const char*>(p + pos + header), length);
+      while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.pop_back();
+      (element == 0x0010 ? info.transfer_syntax : info.media_storage) = uid;
+    }
+    pos += header + length;
+  }
+  bool big_guess = false;
+  if (pos == 0) {
+    // A bare data set: GDCM accepts one that starts with a low even group, in either byte order.
+    std::uint16_t g = size >= 2 ? le16(p) : 0, gb = static_cast<std::uint16_t>(g >> 8 | g << 8);
+    auto plausible = [](std::uint16_t x) { return x >= 0x0002 && x <= 0x0030 && x % 2 == 0; };
+    if (!plausible(g) && !plausible(gb)) return Error{ErrorCode::kNotDicom, "not a DICOM file"};
+    big_guess = !plausible(g);
+  }
+  if (size - pos < 8) return Error{ErrorCode::kNotDicom, "no data set after the file meta"};
+
+  const std::string& ts = info.transfer_syntax;
+  if (ts == "1.2.840.10008.1.2.1.99") return std::nullopt;  // deflated: GDCM inflates and checks
+  bool big = ts == "1.2.840.10008.1.2.2" || (ts.empty() && big_guess);
+  bool explicit_vr = !ts.empty() && ts != "1.2.840.10008.1.2";
+  if (ts.empty()) explicit_vr = p[pos + 4] >= 'A' && p[pos + 4] <= 'Z' && p[pos + 5] >= 'A' && p[pos + 5] <= 'Z';
+  // Some writers declare one encoding and use the other; GDCM copes, so accept either.
+  std::optional<Fail> first;
+  for (bool ex : {explicit_vr, !explicit_vr}) {
+    std::size_t at = pos;
+    Scanner s(p, ex, big, limits.max_depth);
+    auto f = s.dataset(at, size, false, 0);
+    if (!f) return std::nullopt;
+    if (!first) first = f;
+  }
+  return Error{first->code, first->message};
+}
+
+}  // namespace veil::io

@@ -1,0 +1,28 @@
+// A bounds-checked scan of the raw bytes before GDCM sees them. Debian's GDCM aborts the
+// process (live asserts) or attempts huge allocations on some malformed files; the prescan
+// rejects what it can prove broken: lengths past the end, bad nesting, a missing data set.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "veil/error.h"
+
+namespace veil::io {
+
+struct PrescanLimits {
+  int max_depth = 64;  // sequence nesting
+};
+
+struct PrescanInfo {
+  std::string transfer_syntax;  // from the file meta; empty for a bare data set
+  std::string media_storage;     // MediaStorageSOPClassUID from the file meta
+  bool has_meta = false;
+};
+
+// nullopt and `info` filled when the bytes look sound; else the reason, never a value from the file.
+std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info, const PrescanLimits& limits = {});
+
+}  // namespace veil::io
