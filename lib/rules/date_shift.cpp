@@ -34,6 +34,21 @@ std::optional<std::string> shift_date_digits(std::string_view d, int days) {
   return out.substr(0, d.size());
 }
 
+// What may follow the date digits of a DT: hhmmss[.ffffff] (only after a full date), then &ZZXX.
+bool valid_dt_rest(std::string_view rest, bool full_date) {
+  std::size_t i = 0;
+  if (full_date) {
+    while (i < rest.size() && i < 6 && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
+    if (i < rest.size() && rest[i] == '.' && i == 6) {
+      ++i;
+      while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
+    }
+  }
+  if (i == rest.size()) return true;
+  std::string_view zone = rest.substr(i);
+  return zone.size() == 5 && (zone[0] == '+' || zone[0] == '-') && all_digits(zone.substr(1));
+}
+
 template <typename F>
 std::optional<std::string> per_value(std::string_view value, F&& shift_one) {
   std::string out;
@@ -81,8 +96,7 @@ std::optional<std::string> shift_dt(std::string_view value, int days) {
     auto s = shift_date_digits(v.substr(0, n), days);
     if (!s) return std::nullopt;
     std::string_view rest = v.substr(n);
-    for (char c : rest)
-      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != '+' && c != '-') return std::nullopt;
+    if (!valid_dt_rest(rest, n == 8)) return std::nullopt;
     return *s + std::string(rest);
   });
 }
