@@ -14,6 +14,7 @@
 #include "rules/lookup_table.h"
 #include "rules/method_stamp.h"
 #include "rules/rule_engine.h"
+#include "rules/text_util.h"
 
 namespace veil {
 
@@ -26,23 +27,12 @@ struct Deidentifier::Shared {
 
 namespace {
 
-std::string patient_id_of(const gdcm::DataSet& ds) {
-  gdcm::Tag tag(0x0010, 0x0020);
-  if (!ds.FindDataElement(tag) || !ds.GetDataElement(tag).GetByteValue()) return {};
-  const gdcm::ByteValue* bv = ds.GetDataElement(tag).GetByteValue();
-  std::string s(bv->GetPointer(), bv->GetLength());
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
-  return s;
-}
-
-std::string uid_of(const gdcm::DataSet& ds, std::uint16_t g, std::uint16_t e) {
+// A string value with its padding and surrounding spaces removed; empty when absent.
+std::string value_of(const gdcm::DataSet& ds, std::uint16_t g, std::uint16_t e) {
   gdcm::Tag tag(g, e);
   if (!ds.FindDataElement(tag) || !ds.GetDataElement(tag).GetByteValue()) return {};
   const gdcm::ByteValue* bv = ds.GetDataElement(tag).GetByteValue();
-  std::string s(bv->GetPointer(), bv->GetLength());
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-  return s;
+  return std::string(rules::trim(std::string_view(bv->GetPointer(), bv->GetLength())));
 }
 
 // Reads a whole file into memory; nullopt with `error` set on failure.
@@ -89,7 +79,7 @@ Expected<FileResult> Deidentifier::deidentify_bytes(std::span<const std::byte> i
   const gdcm::DataSet& in = file.GetDataSet();
   std::optional<rules::Subject> subject;
   if (shared_->lookup) {
-    subject = shared_->lookup->find(patient_id_of(in));
+    subject = shared_->lookup->find(value_of(in, 0x0010, 0x0020));
     if (!subject) return Error{ErrorCode::kLookupMissing, "the patient is not in the lookup table"};
   }
   result.transfer_syntax = gdcm::TransferSyntax::GetTSString(file.GetHeader().GetDataSetTransferSyntax());
@@ -101,13 +91,13 @@ Expected<FileResult> Deidentifier::deidentify_bytes(std::span<const std::byte> i
     return Error{ErrorCode::kMalformed, "an element could not be decoded while de-identifying"};
   }
   rules::stamp_method(out, shared_->profile.profile());
-  result.sop_class_uid = uid_of(out, 0x0008, 0x0016);
-  result.sop_instance_uid = uid_of(out, 0x0008, 0x0018);
-  result.study_instance_uid = uid_of(out, 0x0020, 0x000D);
-  result.series_instance_uid = uid_of(out, 0x0020, 0x000E);
+  result.sop_class_uid = value_of(out, 0x0008, 0x0016);
+  result.sop_instance_uid = value_of(out, 0x0008, 0x0018);
+  result.study_instance_uid = value_of(out, 0x0020, 0x000D);
+  result.series_instance_uid = value_of(out, 0x0020, 0x000E);
   // A data set without SOP UIDs keeps the file meta's, the instance UID mapped like any other.
-  std::string meta_class = uid_of(file.GetHeader(), 0x0002, 0x0002);
-  std::string meta_instance = uid_of(file.GetHeader(), 0x0002, 0x0003);
+  std::string meta_class = value_of(file.GetHeader(), 0x0002, 0x0002);
+  std::string meta_instance = value_of(file.GetHeader(), 0x0002, 0x0003);
   if (result.sop_class_uid.empty()) result.sop_class_uid = meta_class;
   if (result.sop_instance_uid.empty() && !meta_instance.empty())
     result.sop_instance_uid = shared_->pseudonymizer.uid(meta_instance);

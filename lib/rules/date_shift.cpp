@@ -49,26 +49,10 @@ bool valid_dt_rest(std::string_view rest, bool full_date) {
   return zone.size() == 5 && (zone[0] == '+' || zone[0] == '-') && all_digits(zone.substr(1));
 }
 
-template <typename F>
-std::optional<std::string> per_value(std::string_view value, F&& shift_one) {
-  std::string out;
-  bool first = true;
-  for (std::string_view v : split(value, '\\')) {
-    if (!first) out += '\\';
-    first = false;
-    v = trim(v);
-    if (v.empty()) continue;
-    auto s = shift_one(v);
-    if (!s) return std::nullopt;
-    out += *s;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<std::string> shift_da(std::string_view value, int days) {
-  return per_value(value, [&](std::string_view v) -> std::optional<std::string> {
+  return transform_values(value, [&](std::string_view v) -> std::optional<std::string> {
     std::string out;
     bool first = true;
     for (std::string_view part : split(v, '-')) {  // a range: either side may be open
@@ -89,7 +73,7 @@ std::optional<std::string> shift_da(std::string_view value, int days) {
 }
 
 std::optional<std::string> shift_dt(std::string_view value, int days) {
-  return per_value(value, [&](std::string_view v) -> std::optional<std::string> {
+  return transform_values(value, [&](std::string_view v) -> std::optional<std::string> {
     std::size_t n = 0;
     while (n < v.size() && n < 8 && std::isdigit(static_cast<unsigned char>(v[n]))) ++n;
     if (n == 5 || n == 7) n -= 1;  // "YYYYM..." cannot be; treat the odd digit as part of the rest

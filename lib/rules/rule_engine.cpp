@@ -281,15 +281,7 @@ class Walker {
   }
 
   std::string map_uids(const std::string& value) const {
-    std::string out;
-    bool first = true;
-    for (std::string_view v : split(value, '\\')) {
-      if (!first) out += '\\';
-      first = false;
-      v = trim(v);
-      if (!v.empty()) out += pseudo_.uid(v);
-    }
-    return out;
+    return *transform_values(value, [&](std::string_view v) { return std::optional(pseudo_.uid(v)); });
   }
 
   void apply(const gdcm::DataElement& de, std::uint32_t tag, const DictEntry* dict, Code code, bool listed,
