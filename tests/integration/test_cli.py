@@ -1,0 +1,125 @@
+"""The `veil` command as a user meets it: subcommands, keys, errors, exit codes."""
+import os
+import pathlib
+import stat
+import subprocess
+
+import pydicom
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VEIL = os.environ.get("VEIL_BIN", str(ROOT / "build" / "bin" / "veil"))
+EXAMPLES = ROOT / "examples" / "data"
+
+
+def veil(*args, env=None, check=True):
+    full_env = dict(os.environ)
+    full_env.pop("VEIL_KEY_FILE", None)
+    full_env.update(env or {})
+    r = subprocess.run([VEIL, *map(str, args)], capture_output=True, text=True, env=full_env)
+    if check and r.returncode != 0:
+        raise AssertionError(f"veil {' '.join(map(str, args))} exited {r.returncode}: {r.stderr}")
+    return r
+
+
+@pytest.fixture
+def key(tmp_path):
+    path = tmp_path / "key"
+    veil("keygen", "-o", path)
+    return path
+
+
+def test_profile_show_lists_every_attribute_with_edition():
+    out = veil("profile", "show", "--profile", "research").stdout
+    rows = [l for l in out.splitlines() if l.startswith("(")]
+    assert len(rows) == 623
+    assert "2024c" in out and "2024d" in out
+    study_date = next(l for l in rows if "StudyDate " in l)
+    assert study_date.split()[-2:] == ["Z", "C"]
+
+
+def test_profile_show_applies_options_from_the_command_line():
+    out = veil("profile", "show", "--option", "retain_uids").stdout
+    sop = next(l for l in out.splitlines() if " SOPInstanceUID " in l)
+    assert sop.split()[-2:] == ["U", "K"]
+
+
+def test_unknown_option_is_a_usage_error():
+    r = veil("profile", "show", "--option", "retain_everything", check=False)
+    assert r.returncode == 2
+    assert "unknown option" in r.stderr
+
+
+def test_keygen_writes_a_private_key_and_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "k"
+    veil("keygen", "-o", path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(path.read_text().strip()) == 64
+    assert veil("keygen", "-o", path, check=False).returncode == 2
+
+
+def test_first_run_creates_and_announces_a_per_user_key(tmp_path):
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    first = veil("deid", EXAMPLES / "mr_study1.dcm", "-o", tmp_path / "a.dcm", env=env)
+    assert "created a new key" in first.stderr
+    assert (tmp_path / "cfg" / "veil" / "key").exists()
+    second = veil("deid", EXAMPLES / "mr_study1.dcm", "-o", tmp_path / "b.dcm", env=env)
+    assert "created a new key" not in second.stderr
+    assert (tmp_path / "a.dcm").read_bytes() == (tmp_path / "b.dcm").read_bytes()
+
+
+def test_key_comes_from_the_environment_variable(tmp_path, key):
+    veil("deid", EXAMPLES / "mr_study1.dcm", "-o", tmp_path / "env.dcm", env={"VEIL_KEY_FILE": str(key)})
+    veil("deid", EXAMPLES / "mr_study1.dcm", "-o", tmp_path / "flag.dcm", "--key-file", key)
+    assert (tmp_path / "env.dcm").read_bytes() == (tmp_path / "flag.dcm").read_bytes()
+
+
+def test_directory_run_uses_a_layout_without_input_names(tmp_path, key):
+    inp = tmp_path / "DOE_JOHN_1970"
+    inp.mkdir()
+    for f in EXAMPLES.glob("*.dcm"):
+        (inp / f.name).write_bytes(f.read_bytes())
+    veil("deid", inp, "-o", tmp_path / "out", "--key-file", key)
+    outputs = sorted((tmp_path / "out").rglob("*.dcm"))
+    assert len(outputs) == 4
+    for p in outputs:
+        rel = p.relative_to(tmp_path / "out")
+        assert "DOE" not in str(rel) and "mr_" not in str(rel)
+        d = pydicom.dcmread(p)
+        assert rel.parts == (d.PatientID, d.StudyInstanceUID, d.SeriesInstanceUID, d.SOPInstanceUID + ".dcm")
+
+
+def test_bad_files_are_reported_without_paths_and_the_run_goes_on(tmp_path, key):
+    inp = tmp_path / "SMITH_JANE"
+    inp.mkdir()
+    (inp / "notes.txt").write_text("not dicom")
+    good = (EXAMPLES / "mr_study1.dcm").read_bytes()
+    (inp / "cut.dcm").write_bytes(good[: len(good) // 2])
+    (inp / "good.dcm").write_bytes(good)
+    r = veil("deid", inp, "-o", tmp_path / "out", "--key-file", key, "--report", tmp_path / "r.json", check=False)
+    assert r.returncode == 1
+    assert "SMITH" not in r.stderr + r.stdout
+    assert "not-dicom" in r.stderr and "truncated" in r.stderr
+    assert len(list((tmp_path / "out").rglob("*.dcm"))) == 1
+    named = veil("deid", inp, "-o", tmp_path / "out2", "--key-file", key, "--report-paths", check=False)
+    assert "cut.dcm" in named.stderr
+
+
+def test_report_counts_outcomes_and_actions(tmp_path, key):
+    import json
+    veil("deid", EXAMPLES, "-o", tmp_path / "out", "--key-file", key, "--report", tmp_path / "r.json",
+         "--profile", "research")
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["files"] == {"total": 4, "deidentified": 4, "failed": 0}
+    assert r["table_edition"] == "2024c" and r["profile"] == "research"
+    assert r["counts"]["uid"] > 0 and r["counts"]["shift"] > 0 and r["counts"]["pseudonym"] > 0
+
+
+def test_single_file_keeps_its_transfer_syntax(tmp_path, key):
+    for name in ["mr_implicit_vr.dcm", "ct_deflated.dcm", "mr_study1.dcm"]:
+        src = pydicom.dcmread(EXAMPLES / name)
+        veil("deid", EXAMPLES / name, "-o", tmp_path / name, "--key-file", key)
+        out = pydicom.dcmread(tmp_path / name)
+        assert out.file_meta.TransferSyntaxUID == src.file_meta.TransferSyntaxUID
+        assert out.PatientIdentityRemoved == "YES"
+        assert (out.pixel_array == src.pixel_array).all()
