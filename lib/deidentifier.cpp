@@ -1,10 +1,12 @@
 #include "veil/deidentifier.h"
 
 #include <fcntl.h>
+#include <cerrno>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -126,9 +128,13 @@ std::optional<Error> write_file_atomically(const std::filesystem::path& path, st
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   std::filesystem::path tmp = path;
-  tmp += fmt::format(".veil-tmp-{}", ::getpid());
+  static std::atomic<std::uint64_t> counter{0};  // unique per process and write
+  tmp += fmt::format(".veil-tmp-{}-{}", ::getpid(), counter++);
+  auto failure = [](const char* what) {
+    return Error{errno == ENOSPC || errno == EDQUOT ? ErrorCode::kNoSpace : ErrorCode::kIo, what};
+  };
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return Error{ErrorCode::kIo, "cannot create the output file"};
+  if (fd < 0) return failure("cannot create the output file");
   const char* p = reinterpret_cast<const char*>(bytes.data());
   std::size_t left = bytes.size();
   bool ok = true;
@@ -143,8 +149,9 @@ std::optional<Error> write_file_atomically(const std::filesystem::path& path, st
   ok = ok && ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    Error e = failure("writing the output file failed");
     std::filesystem::remove(tmp, ec);
-    return Error{ErrorCode::kIo, "writing the output file failed"};
+    return e;
   }
   return std::nullopt;
 }

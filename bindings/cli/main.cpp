@@ -9,7 +9,12 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
+#include <functional>
+#include <memory>
+
+#include "veil/batch.h"
 #include "veil/veil.h"
 
 namespace fs = std::filesystem;
@@ -29,6 +34,14 @@ struct DeidArgs {
   std::string layout = "uids";
   bool report_paths = false;
   bool quiet = false;
+  std::string files_from;
+  int threads = 0;
+  std::string quarantine;
+  std::string audit;
+  bool resume = false;
+  double file_timeout = 0;
+  std::uint64_t memory_limit_mb = 0;
+  bool no_supervisor = false;
 };
 
 veil::Profile build_profile(const std::string& name, const std::vector<std::string>& options) {
@@ -45,15 +58,6 @@ veil::Profile build_profile(const std::string& name, const std::vector<std::stri
   return p;
 }
 
-// Every regular file under `root`, sorted so that runs are repeatable.
-std::vector<fs::path> walk(const fs::path& root) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied))
-    if (e.is_regular_file()) files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 bool read_file(const fs::path& path, std::vector<std::byte>& bytes) {
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) return false;
@@ -62,7 +66,80 @@ bool read_file(const fs::path& path, std::vector<std::byte>& bytes) {
   return static_cast<bool>(f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())));
 }
 
-std::string safe_component(const std::string& s, const char* fallback) { return s.empty() ? fallback : s; }
+void print_summary(const veil::Profile& profile, const veil::BatchReport& r, const DeidArgs& a) {
+  fmt::print("veil {}: profile '{}' (PS3.15 {}", veil::version(), profile.name(), veil::Profile::table_edition());
+  for (auto o : profile.enabled_options()) fmt::print(", {}", veil::info(o).name);
+  fmt::print(")\n");
+  double mb = static_cast<double>(r.bytes_in) / 1e6;
+  fmt::print("de-identified {} of {} files into {} ({:.1f} s, {:.0f} files/s, {:.1f} MB/s)", r.deidentified, r.total,
+             a.output, r.seconds, r.seconds > 0 ? static_cast<double>(r.total) / r.seconds : 0.0,
+             r.seconds > 0 ? mb / r.seconds : 0.0);
+  if (r.skipped) fmt::print("; {} already done (resume)", r.skipped);
+  fmt::print("\n");
+  std::string changes;
+  for (const auto& info : veil::actions())
+    if (r.counts[static_cast<int>(info.action)])
+      changes += fmt::format(" {} {},", info.name, r.counts[static_cast<int>(info.action)]);
+  if (!changes.empty()) changes.pop_back();
+  fmt::print("elements:{}\n", changes.empty() ? " none" : changes);
+  fmt::print("private elements removed: {}; public attributes unknown to PS3.6 {} removed: {}\n", r.private_removed,
+             veil::Profile::dictionary_edition(), r.unknown_public_removed);
+  if (r.failed) {
+    std::string reasons;
+    for (auto& [k, v] : r.failures_by_reason) reasons += fmt::format(" {} {},", k, v);
+    reasons.pop_back();
+    fmt::print("failed: {} ({}){}{}\n", r.failed, reasons.substr(1), a.quarantine.empty() ? "" : "; copies in " + a.quarantine,
+               a.report_paths ? "" : "; --report-paths names them");
+  }
+  if (r.stopped) fmt::print("stopped early ({}): run again with --resume to finish\n", r.stop_reason);
+}
+
+void write_report(const std::string& path, const veil::Profile& profile, const veil::BatchReport& r) {
+  nlohmann::json j;
+  j["veil_version"] = veil::version();
+  j["profile"] = profile.name();
+  j["table_edition"] = veil::Profile::table_edition();
+  j["dictionary_edition"] = veil::Profile::dictionary_edition();
+  j["options"] = nlohmann::json::array();
+  for (auto o : profile.enabled_options()) j["options"].push_back(veil::info(o).name);
+  j["files"] = {{"total", r.total}, {"deidentified", r.deidentified}, {"failed", r.failed}, {"skipped", r.skipped}};
+  j["failures_by_reason"] = r.failures_by_reason;
+  bool named = false;
+  for (const auto& f : r.failures) named = named || !f.path.empty();
+  if (named) {
+    for (const auto& f : r.failures)
+      j["failures"].push_back({{"reason", f.reason}, {"message", f.message}, {"path", f.path}});
+  }
+  j["bytes_in"] = r.bytes_in;
+  j["bytes_out"] = r.bytes_out;
+  j["seconds"] = r.seconds;
+  j["files_per_second"] = r.seconds > 0 ? static_cast<double>(r.total) / r.seconds : 0.0;
+  j["mb_per_second"] = r.seconds > 0 ? static_cast<double>(r.bytes_in) / 1e6 / r.seconds : 0.0;
+  for (const auto& info : veil::actions()) j["counts"][std::string(info.name)] = r.counts[static_cast<int>(info.action)];
+  j["unknown_public_removed"] = r.unknown_public_removed;
+  j["private_removed"] = r.private_removed;
+  j["worker_restarts"] = r.worker_restarts;
+  j["stopped"] = r.stopped;
+  if (r.stopped) j["stop_reason"] = r.stop_reason;
+  std::ofstream(path) << j.dump(2) << "\n";
+}
+
+// Progress on stderr: a live line on a terminal, a plain line every ten seconds otherwise.
+std::function<void(const veil::BatchProgress&)> progress_printer(bool quiet) {
+  if (quiet) return nullptr;
+  bool tty = ::isatty(2);
+  auto last = std::make_shared<double>(0.0);
+  return [tty, last](const veil::BatchProgress& p) {
+    double mbs = p.seconds > 0 ? static_cast<double>(p.bytes_in) / 1e6 / p.seconds : 0.0;
+    std::string line = fmt::format("veil: {} files, {} failed, {:.1f} MB/s, {:.0f} s", p.done, p.failed, mbs, p.seconds);
+    if (tty) {
+      fmt::print(stderr, "\r{:<70}", line);
+    } else if (p.seconds - *last >= 10) {
+      *last = p.seconds;
+      fmt::print(stderr, "{}\n", line);
+    }
+  };
+}
 
 int run_deid(const DeidArgs& a) {
   veil::Profile profile = build_profile(a.profile, a.options);
@@ -77,105 +154,48 @@ int run_deid(const DeidArgs& a) {
   if (!a.lookup.empty()) opts.lookup_table = a.lookup;
   veil::Deidentifier deid(profile, std::move(key), opts);
 
-  // (input file, root it was found under); a single-file input has no root.
-  std::vector<std::pair<fs::path, fs::path>> jobs;
-  for (const auto& in : a.inputs) {
-    fs::path p(in);
-    if (fs::is_directory(p)) {
-      for (auto& f : walk(p)) jobs.emplace_back(f, p);
-    } else if (fs::is_regular_file(p)) {
-      jobs.emplace_back(p, fs::path());
-    } else {
-      throw veil::Exception(fmt::format("input not found: {}", in));
-    }
-  }
-  fs::path out_root(a.output);
-  bool single_file_out = jobs.size() == 1 && jobs[0].second.empty() && !fs::is_directory(out_root) &&
-                         a.output.back() != '/';
-
-  std::array<std::uint64_t, veil::kActionCount> totals{};
-  std::uint64_t ok = 0, unknown = 0, private_removed = 0, bytes_in = 0;
-  std::map<std::string, std::uint64_t> failures;
-  std::vector<std::string> written;
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    const auto& [in, root] = jobs[i];
-    auto name = [&] { return a.report_paths ? in.string() : fmt::format("input #{}", i + 1); };
-    std::vector<std::byte> bytes;
-    if (!read_file(in, bytes)) {
-      failures["io"]++;
-      fmt::print(stderr, "veil: {}: io: cannot read the input\n", name());
-      continue;
-    }
-    bytes_in += bytes.size();
-    std::vector<std::byte> out;
+  // One file to one named file: no batch machinery.
+  if (a.inputs.size() == 1 && a.files_from.empty() && fs::is_regular_file(a.inputs[0]) &&
+      !fs::is_directory(a.output) && a.output.back() != '/') {
+    std::vector<std::byte> bytes, out;
+    if (!read_file(a.inputs[0], bytes)) throw veil::Exception(fmt::format("cannot read {}", a.inputs[0]));
     auto r = deid.deidentify_bytes(bytes, out);
     if (!r) {
-      failures[std::string(veil::to_string(r.error().code))]++;
-      fmt::print(stderr, "veil: {}: {}: {}\n", name(), veil::to_string(r.error().code), r.error().message);
-      continue;
+      fmt::print(stderr, "veil: {}: {}: {}\n", a.inputs[0], veil::to_string(r.error().code), r.error().message);
+      return kExitSomeFailed;
     }
-    fs::path target;
-    if (single_file_out) {
-      target = out_root;
-    } else if (a.layout == "mirror") {
-      target = out_root / (root.empty() ? in.filename() : fs::relative(in, root));
-    } else {
-      target = out_root / safe_component(r->patient_pseudonym, "NO_PATIENT_ID") /
-               safe_component(r->study_instance_uid, "NO_STUDY") / safe_component(r->series_instance_uid, "NO_SERIES") /
-               (r->sop_instance_uid + ".dcm");
+    if (auto err = veil::write_file_atomically(a.output, out)) {
+      fmt::print(stderr, "veil: {}: {}\n", a.output, err->message);
+      return err->code == veil::ErrorCode::kNoSpace ? 3 : kExitSomeFailed;
     }
-    if (auto err = veil::write_file_atomically(target, out)) {
-      failures["io"]++;
-      fmt::print(stderr, "veil: {}: io: {}\n", name(), err->message);
-      continue;
-    }
-    ++ok;
-    for (int k = 0; k < veil::kActionCount; ++k) totals[k] += r->counts[k];
-    unknown += r->unknown_public_removed;
-    private_removed += r->private_removed;
-    written.push_back(target.string());
+    if (!a.quiet) fmt::print("veil {}: de-identified {} into {}\n", veil::version(), a.inputs[0], a.output);
+    return kExitOk;
   }
 
-  std::uint64_t failed = 0;
-  for (auto& [k, v] : failures) failed += v;
-  if (!a.quiet) {
-    fmt::print("veil {}: profile '{}' (PS3.15 {}", veil::version(), profile.name(), veil::Profile::table_edition());
-    for (auto o : profile.enabled_options()) fmt::print(", {}", veil::info(o).name);
-    fmt::print(")\n");
-    fmt::print("de-identified {} of {} files into {}\n", ok, jobs.size(), a.output);
-    std::string changes;
-    for (const auto& info : veil::actions())
-      if (totals[static_cast<int>(info.action)])
-        changes += fmt::format(" {} {},", info.name, totals[static_cast<int>(info.action)]);
-    if (!changes.empty()) changes.pop_back();
-    fmt::print("elements:{}\n", changes.empty() ? " none" : changes);
-    fmt::print("private elements removed: {}; public attributes unknown to PS3.6 {} removed: {}\n", private_removed,
-               veil::Profile::dictionary_edition(), unknown);
-    if (failed) {
-      std::string reasons;
-      for (auto& [k, v] : failures) reasons += fmt::format(" {} {},", k, v);
-      reasons.pop_back();
-      fmt::print("failed: {} ({}){}\n", failed, reasons.substr(1),
-                 a.report_paths ? "" : "; rerun with --report-paths to name the files");
-    }
+  veil::BatchOptions b;
+  for (const auto& in : a.inputs) b.inputs.emplace_back(in);
+  if (!a.files_from.empty()) b.list_file = a.files_from;
+  b.output = a.output;
+  b.layout = a.layout == "mirror" ? veil::Layout::kMirror : veil::Layout::kUids;
+  b.threads = a.threads;
+  if (!a.quarantine.empty()) b.quarantine = a.quarantine;
+  if (!a.audit.empty()) b.audit = a.audit;
+  b.report_paths = a.report_paths;
+  b.resume = a.resume;
+  b.file_timeout_seconds = a.file_timeout;
+  b.memory_limit_bytes = static_cast<std::uint64_t>(a.memory_limit_mb) << 20;
+  b.progress = progress_printer(a.quiet);
+  veil::BatchReport r = a.no_supervisor ? veil::run_batch(deid, b) : veil::run_batch_supervised(deid, b);
+  if (!a.quiet && ::isatty(2)) fmt::print(stderr, "\n");
+  constexpr std::size_t kShown = 50;
+  for (std::size_t i = 0; i < r.failures.size() && i < kShown; ++i) {
+    const auto& f = r.failures[i];
+    fmt::print(stderr, "veil: {}: {}: {}\n", f.path.empty() ? "an input" : f.path, f.reason, f.message);
   }
-  if (!a.report.empty()) {
-    nlohmann::json j;
-    j["veil_version"] = veil::version();
-    j["profile"] = profile.name();
-    j["table_edition"] = veil::Profile::table_edition();
-    j["dictionary_edition"] = veil::Profile::dictionary_edition();
-    j["options"] = nlohmann::json::array();
-    for (auto o : profile.enabled_options()) j["options"].push_back(veil::info(o).name);
-    j["files"] = {{"total", jobs.size()}, {"deidentified", ok}, {"failed", failed}};
-    j["failures_by_reason"] = failures;
-    j["bytes_in"] = bytes_in;
-    for (const auto& info : veil::actions()) j["counts"][std::string(info.name)] = totals[static_cast<int>(info.action)];
-    j["unknown_public_removed"] = unknown;
-    j["private_removed"] = private_removed;
-    std::ofstream(a.report) << j.dump(2) << "\n";
-  }
-  return failed ? kExitSomeFailed : kExitOk;
+  if (r.failures.size() > kShown) fmt::print(stderr, "veil: ... and {} more failures\n", r.failures.size() - kShown);
+  if (!a.quiet) print_summary(profile, r, a);
+  if (!a.report.empty()) write_report(a.report, profile, r);
+  return r.exit_code();
 }
 
 int run_profile_show(const std::string& name, const std::vector<std::string>& options) {
@@ -204,7 +224,8 @@ int main(int argc, char** argv) {
 
   DeidArgs d;
   auto* deid = app.add_subcommand("deid", "de-identify files or directory trees");
-  deid->add_option("inputs", d.inputs, "input files or directories")->required();
+  deid->add_option("inputs", d.inputs, "input files or directories");
+  deid->add_option("--files-from", d.files_from, "read input paths from this file, one per line ('-': stdin)");
   deid->add_option("-o,--output", d.output, "output file or directory")->required();
   deid->add_option("--profile", d.profile, "preset (basic, research) or YAML profile file")->capture_default_str();
   deid->add_option("--option", d.options, "enable a profile option (repeatable), e.g. retain_uids");
@@ -216,6 +237,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   deid->add_flag("--report-paths", d.report_paths, "name input files in errors (paths may hold PHI)");
   deid->add_flag("-q,--quiet", d.quiet, "print nothing but errors");
+  deid->add_option("--threads", d.threads, "worker threads (default: every core)");
+  deid->add_option("--quarantine", d.quarantine, "keep copies of failing inputs here, with reasons (they hold PHI)");
+  deid->add_option("--audit", d.audit, "write one JSON line per file (no PHI) here");
+  deid->add_flag("--resume", d.resume, "skip inputs a previous run into the same output completed");
+  deid->add_option("--file-timeout", d.file_timeout, "seconds one file may take before it is quarantined (0: none)");
+  deid->add_option("--memory-limit", d.memory_limit_mb, "address-space limit of the worker process, MB (0: none)");
+  deid->add_flag("--no-supervisor", d.no_supervisor, "run in this process: faster start, no crash isolation");
 
   std::string show_profile = "basic";
   std::vector<std::string> show_options;
@@ -233,7 +261,10 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*deid) return run_deid(d);
+    if (*deid) {
+      if (d.inputs.empty() && d.files_from.empty()) throw veil::Exception("deid needs inputs or --files-from");
+      return run_deid(d);
+    }
     if (*show) return run_profile_show(show_profile, show_options);
     if (*keygen) {
       fs::path p = keygen_out.empty() ? veil::Key::default_path() : fs::path(keygen_out);

@@ -16,6 +16,7 @@ enum class ErrorCode {
   kUnsupported,       // readable but outside what veil handles (e.g. no SOP Instance UID)
   kLookupMissing,     // a lookup table is in use and the patient is not in it
   kIo,                // the input cannot be read or the output cannot be written
+  kNoSpace,           // the output file system is full: a batch stops rather than fail every file
 };
 
 std::string_view to_string(ErrorCode code);
@@ -42,6 +43,8 @@ class Expected {
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
   T& value() { return std::get<0>(v_); }
+  T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
   const T& value() const { return std::get<0>(v_); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }

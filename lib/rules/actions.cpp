@@ -72,6 +72,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::kUnsupported: return "unsupported";
     case ErrorCode::kLookupMissing: return "lookup-missing";
     case ErrorCode::kIo: return "io";
+    case ErrorCode::kNoSpace: return "no-space";
   }
   return "unknown";
 }

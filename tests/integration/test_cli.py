@@ -110,7 +110,7 @@ def test_report_counts_outcomes_and_actions(tmp_path, key):
     veil("deid", EXAMPLES, "-o", tmp_path / "out", "--key-file", key, "--report", tmp_path / "r.json",
          "--profile", "research")
     r = json.loads((tmp_path / "r.json").read_text())
-    assert r["files"] == {"total": 4, "deidentified": 4, "failed": 0}
+    assert r["files"] == {"total": 4, "deidentified": 4, "failed": 0, "skipped": 0}
     assert r["table_edition"] == "2024c" and r["profile"] == "research"
     assert r["counts"]["uid"] > 0 and r["counts"]["shift"] > 0 and r["counts"]["pseudonym"] > 0
 

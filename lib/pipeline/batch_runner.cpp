@@ -1,0 +1,269 @@
+#include "pipeline/batch_runner.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <unordered_set>
+
+#include "pipeline/journal.h"
+
+namespace veil {
+
+namespace {
+std::atomic<bool> g_stop{false};
+}
+
+void request_stop() { g_stop.store(true); }
+
+namespace pipeline {
+
+namespace fs = std::filesystem;
+
+bool stop_requested() { return g_stop.load(); }
+
+void InFlight::begin(std::uint64_t id, const InputFile& file) {
+  std::lock_guard lock(mutex_);
+  files_[id] = {std::chrono::steady_clock::now(), file};
+}
+
+void InFlight::end(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  files_.erase(id);
+}
+
+std::optional<InputFile> InFlight::overdue(std::chrono::duration<double> limit) const {
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& [id, entry] : files_)
+    if (now - entry.first > limit) return entry.second;
+  return std::nullopt;
+}
+
+std::string event_line(char kind, const InputFile& file, const std::string& fields) {
+  return fmt::format("{}\t{}{}\t{}\t{}\n", kind, fields, fields.empty() ? "" : "\t", file.root.string(), file.path.string());
+}
+
+namespace {
+
+struct Job {
+  std::uint64_t id = 0;
+  InputFile file;
+  bool ok = false;
+  ErrorCode error = ErrorCode::kIo;
+  std::string message;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+  FileResult result;
+  fs::path output;
+  std::string input_sha256;
+  bool duplicate = false;
+};
+
+void send(int fd, const std::string& line) {
+  if (fd >= 0 && ::write(fd, line.data(), line.size()) < 0) {
+    // The supervisor is gone; the run finishes on its own.
+  }
+}
+
+std::string component(const std::string& s, const char* fallback) { return s.empty() ? fallback : s; }
+
+fs::path target_for(const BatchOptions& o, const InputFile& in, const FileResult& r) {
+  if (o.layout == Layout::kMirror) return o.output / (in.root.empty() ? in.path.filename() : fs::relative(in.path, in.root));
+  return o.output / component(r.patient_pseudonym, "NO_PATIENT_ID") / component(r.study_instance_uid, "NO_STUDY") /
+         component(r.series_instance_uid, "NO_SERIES") / (component(r.sop_instance_uid, "NO_INSTANCE") + ".dcm");
+}
+
+// Output paths taken in this run: two inputs with one SOP Instance UID must not overwrite each other.
+class Claims {
+ public:
+  bool claim(const fs::path& p) {
+    std::lock_guard lock(mutex_);
+    return paths_.insert(p.string()).second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_set<std::string> paths_;
+};
+
+void process(Deidentifier& deid, const BatchOptions& o, Job& job, bool want_hash, Claims& claims) {
+  std::ifstream f(job.file.path, std::ios::binary | std::ios::ate);
+  if (!f) {
+    job.message = "cannot open the input";
+    return;
+  }
+  std::vector<std::byte> bytes(static_cast<std::size_t>(f.tellg()));
+  f.seekg(0);
+  if (!f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
+    job.message = "cannot read the input";
+    return;
+  }
+  job.bytes_in = bytes.size();
+  if (want_hash) job.input_sha256 = sha256_hex({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+  std::vector<std::byte> out;
+  auto r = deid.deidentify_bytes(bytes, out);
+  if (!r) {
+    job.error = r.error().code;
+    job.message = r.error().message;
+    return;
+  }
+  job.output = target_for(o, job.file, r.value());
+  if (!claims.claim(job.output)) {
+    job.error = ErrorCode::kUnsupported;
+    job.duplicate = true;
+    job.message = "another input of this batch has the same SOP Instance UID (its output is kept)";
+    return;
+  }
+  if (auto err = write_file_atomically(job.output, out)) {
+    job.error = err->code;
+    job.message = err->message;
+    return;
+  }
+  job.ok = true;
+  job.bytes_out = out.size();
+  job.result = std::move(r.value());
+  job.result.changes.clear();  // the per-element list is not kept across a whole archive
+}
+
+void add_counts(BatchReport& report, const FileResult& r) {
+  for (int i = 0; i < kActionCount; ++i) report.counts[i] += r.counts[i];
+  report.unknown_public_removed += r.unknown_public_removed;
+  report.private_removed += r.private_removed;
+}
+
+std::string counts_field(const FileResult& r) {
+  std::string s;
+  for (int i = 0; i < kActionCount; ++i) s += fmt::format("{}{}", i ? "," : "", r.counts[i]);
+  return fmt::format("{}\t{}\t{}", s, r.unknown_public_removed, r.private_removed);
+}
+
+}  // namespace
+
+BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, InputSource& source, int event_fd,
+                         InFlight* in_flight) {
+  const auto start = std::chrono::steady_clock::now();
+  int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  fs::create_directories(o.output);
+  Journal journal(o.output, o.resume);
+  std::optional<Quarantine> quarantine;
+  if (o.quarantine) quarantine.emplace(*o.quarantine);
+  std::optional<std::ofstream> audit;
+  if (o.audit) {
+    audit.emplace(*o.audit, o.resume ? std::ios::app : std::ios::trunc);
+    if (!*audit) throw Exception(fmt::format("cannot write the audit log {}", o.audit->string()));
+  }
+  tbb::enumerable_thread_specific<Deidentifier> workers([&] { return worker.clone(); });
+  Claims claims;
+
+  BatchReport report;
+  std::uint64_t next_id = 0;
+  auto last_progress = start;
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+
+  tbb::parallel_pipeline(
+      static_cast<std::size_t>(4 * threads),
+      tbb::make_filter<void, Job*>(tbb::filter_mode::serial_in_order,
+                                   [&](tbb::flow_control& fc) -> Job* {
+                                     while (true) {
+                                       if (stop_requested()) {
+                                         report.stopped = true;
+                                         if (report.stop_reason.empty()) report.stop_reason = "signal";
+                                         fc.stop();
+                                         return nullptr;
+                                       }
+                                       auto in = source.next();
+                                       if (!in) {
+                                         fc.stop();
+                                         return nullptr;
+                                       }
+                                       if (o.resume && journal.completed(in->path)) {
+                                         ++report.skipped;
+                                         send(event_fd, event_line('K', *in));
+                                         continue;
+                                       }
+                                       auto* job = new Job;
+                                       job->id = next_id++;
+                                       job->file = std::move(*in);
+                                       return job;
+                                     }
+                                   }) &
+          tbb::make_filter<Job*, Job*>(tbb::filter_mode::parallel,
+                                       [&](Job* job) -> Job* {
+                                         send(event_fd, event_line('S', job->file));
+                                         if (in_flight) in_flight->begin(job->id, job->file);
+                                         try {
+                                           process(workers.local(), o, *job, audit.has_value(), claims);
+                                         } catch (const std::exception&) {
+                                           job->ok = false;  // never let an exception cancel the pipeline
+                                           job->error = ErrorCode::kMalformed;
+                                           job->message = "unexpected failure while de-identifying";
+                                         }
+                                         if (in_flight) in_flight->end(job->id);
+                                         return job;
+                                       }) &
+          tbb::make_filter<Job*, void>(tbb::filter_mode::serial_out_of_order, [&](Job* raw) {
+            std::unique_ptr<Job> job(raw);
+            ++report.total;
+            report.bytes_in += job->bytes_in;
+            std::string reason = job->ok ? "ok" : job->duplicate ? "duplicate" : std::string(to_string(job->error));
+            if (job->ok) {
+              ++report.deidentified;
+              report.bytes_out += job->bytes_out;
+              add_counts(report, job->result);
+              journal.complete(job->file.path);
+            } else if (job->error == ErrorCode::kNoSpace) {
+              // Not the file's fault: stop the batch; this input is redone on resume.
+              --report.total;
+              report.stopped = true;
+              report.stop_reason = "disk full";
+              request_stop();
+              send(event_fd, fmt::format("X\tdisk full\n"));
+              return;
+            } else {
+              ++report.failed;
+              ++report.failures_by_reason[reason];
+              report.failures.push_back({reason, job->message, o.report_paths ? job->file.path.string() : std::string()});
+              if (quarantine) quarantine->add(job->file.path, reason, job->message);
+              journal.complete(job->file.path);
+            }
+            if (audit) {
+              nlohmann::json line{{"input_sha256", job->input_sha256}, {"outcome", reason}};
+              if (job->ok) {
+                line["output"] = fs::relative(job->output, o.output).string();
+                for (const auto& a : actions()) line["counts"][std::string(a.name)] = job->result.count(a.action);
+                line["unknown_public_removed"] = job->result.unknown_public_removed;
+                line["private_removed"] = job->result.private_removed;
+              }
+              *audit << line.dump() << '\n';
+            }
+            send(event_fd, event_line('D', job->file,
+                                      fmt::format("{}\t{}\t{}\t{}\t{}", reason, job->bytes_in, job->bytes_out,
+                                                  counts_field(job->result), job->ok ? "" : job->message)));
+            auto now = std::chrono::steady_clock::now();
+            if (o.progress && now - last_progress > std::chrono::milliseconds(500)) {
+              last_progress = now;
+              o.progress({report.deidentified, report.failed, report.skipped, report.bytes_in, elapsed()});
+            }
+          }));
+  report.seconds = elapsed();
+  if (o.progress) o.progress({report.deidentified, report.failed, report.skipped, report.bytes_in, report.seconds});
+  return report;
+}
+
+}  // namespace pipeline
+
+BatchReport run_batch(const Deidentifier& worker, const BatchOptions& options) {
+  pipeline::InputSource source(options.inputs, options.list_file);
+  return pipeline::run_pipeline(worker, options, source, -1, nullptr);
+}
+
+}  // namespace veil

@@ -1,0 +1,88 @@
+#include "pipeline/journal.h"
+
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "veil/error.h"
+
+namespace veil::pipeline {
+
+namespace fs = std::filesystem;
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  std::string out;
+  for (unsigned char c : digest) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+std::string Journal::key(const fs::path& input) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(input, ec);
+  return sha256_hex((ec ? input : abs).lexically_normal().string());
+}
+
+Journal::Journal(const fs::path& output_root, bool resume) {
+  fs::path dir = output_root / ".veil";
+  fs::create_directories(dir);
+  ::chmod(dir.c_str(), 0700);
+  fs::path file = dir / "journal";
+  if (resume) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line))
+      if (line.size() == 64) done_.insert(line);  // a line cut by a kill is ignored
+  }
+  fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | (resume ? 0 : O_TRUNC), 0600);
+  if (fd_ < 0) throw Exception(fmt::format("cannot open the journal in {}", dir.string()));
+}
+
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool Journal::completed(const fs::path& input) const { return done_.contains(key(input)); }
+
+void Journal::complete(const fs::path& input) {
+  std::string line = key(input) + "\n";
+  std::lock_guard lock(mutex_);
+  // One write per line with O_APPEND: a kill leaves whole lines or one cut line, never a mix.
+  if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    // A journal that cannot be written only costs redoing files on resume.
+  }
+}
+
+Quarantine::Quarantine(const fs::path& dir) : dir_(dir) {
+  fs::create_directories(dir_);
+  ::chmod(dir_.c_str(), 0700);
+}
+
+bool Quarantine::add(const fs::path& input, std::string_view reason, std::string_view message) {
+  std::lock_guard lock(mutex_);
+  std::string name = Journal::key(input).substr(0, 24);
+  fs::path copy = dir_ / (name + ".dcm");
+  std::error_code ec;
+  fs::copy_file(input, copy, fs::copy_options::overwrite_existing, ec);
+  if (ec) return false;
+  ::chmod(copy.c_str(), 0600);
+  fs::path reasons = dir_ / "reasons.tsv";
+  bool fresh = !fs::exists(reasons);
+  std::ofstream out(reasons, std::ios::app);
+  if (fresh) {
+    ::chmod(reasons.c_str(), 0600);
+    out << "file\treason\tmessage\tinput\n";
+  }
+  // The input path is kept here, beside the PHI-bearing copy, so the file can be traced back.
+  out << copy.filename().string() << '\t' << reason << '\t' << message << '\t' << input.string() << '\n';
+  return static_cast<bool>(out);
+}
+
+}  // namespace veil::pipeline

@@ -1,0 +1,288 @@
+// The supervisor: runs the pipeline in a forked worker and survives the worker's death.
+//
+// Debian's GDCM aborts the process on some malformed inputs (live asserts) and may exhaust
+// memory on others. The worker tells the supervisor, through a pipe, which files it starts and
+// finishes; the paths stay in memory, never on disk. When the worker dies, the files it had in
+// flight are re-run one at a time in fresh workers: one that kills its worker again is
+// quarantined with reason "crash"; then the batch resumes from the journal.
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "pipeline/batch_runner.h"
+#include "pipeline/journal.h"
+#include "rules/text_util.h"
+
+namespace veil {
+namespace {
+
+namespace fs = std::filesystem;
+using pipeline::InputFile;
+
+std::atomic<pid_t> g_child{0};
+std::atomic<bool> g_signalled{false};
+
+void on_signal(int) {
+  g_signalled.store(true);
+  request_stop();
+  pid_t child = g_child.load();
+  if (child > 0) ::kill(child, SIGTERM);
+}
+
+void on_signal_in_worker(int) { request_stop(); }
+
+struct WorkerRun {
+  bool finished = false;  // the worker ended on its own (sent 'E')
+  bool stopped = false;
+  std::string stop_reason;
+  std::map<std::string, InputFile> in_flight;  // by path
+  std::optional<InputFile> timed_out;
+};
+
+class Supervisor {
+ public:
+  Supervisor(const Deidentifier& worker, BatchOptions options) : worker_(worker), o_(std::move(options)) {}
+
+  BatchReport run() {
+    start_ = std::chrono::steady_clock::now();
+    fs::create_directories(o_.output);
+    if (o_.list_file && *o_.list_file == "-") spool_stdin();
+    bool first = true;
+    while (true) {
+      BatchOptions o = o_;
+      o.resume = first ? o_.resume : true;
+      count_skips_ = first;
+      first = false;
+      WorkerRun run = spawn(o, std::nullopt);
+      if (run.finished || g_signalled.load()) {
+        report_.stopped = run.stopped || g_signalled.load();
+        report_.stop_reason = run.stop_reason.empty() && report_.stopped ? "signal" : run.stop_reason;
+        break;
+      }
+      ++report_.worker_restarts;
+      recover(run);
+      if (g_signalled.load()) {
+        report_.stopped = true;
+        report_.stop_reason = "signal";
+        break;
+      }
+    }
+    report_.seconds = elapsed();
+    if (o_.progress) o_.progress(progress());
+    return std::move(report_);
+  }
+
+ private:
+  double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+  BatchProgress progress() const {
+    return {report_.deidentified, report_.failed, report_.skipped, report_.bytes_in, elapsed()};
+  }
+
+  // The files a dead worker had in flight, each alone in a fresh worker.
+  void recover(const WorkerRun& run) {
+    if (run.timed_out) fail(*run.timed_out, "timeout");
+    for (const auto& [path, file] : run.in_flight) {
+      if (run.timed_out && run.timed_out->path == file.path) continue;
+      BatchOptions o = o_;
+      o.resume = true;
+      o.threads = 1;
+      count_skips_ = false;
+      WorkerRun single = spawn(o, std::vector<InputFile>{file});
+      if (!single.finished) fail(file, single.timed_out ? "timeout" : "crash");
+      if (g_signalled.load()) return;
+    }
+  }
+
+  void fail(const InputFile& file, const std::string& reason) {
+    ++report_.total;
+    ++report_.failed;
+    ++report_.failures_by_reason[reason];
+    const char* message = reason == "timeout" ? "the file exceeded the per-file time limit"
+                                              : "the file made the worker process die (GDCM abort or memory limit)";
+    report_.failures.push_back({reason, message, o_.report_paths ? file.path.string() : std::string()});
+    if (o_.quarantine) pipeline::Quarantine(*o_.quarantine).add(file.path, reason, message);
+    pipeline::Journal(o_.output, true).complete(file.path);
+    if (o_.audit) {
+      std::ofstream audit(*o_.audit, std::ios::app);
+      std::ifstream in(file.path, std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      audit << nlohmann::json{{"input_sha256", pipeline::sha256_hex(bytes)}, {"outcome", reason}}.dump() << '\n';
+    }
+  }
+
+  void spool_stdin() {
+    fs::path dir = o_.output / ".veil";
+    fs::create_directories(dir);
+    fs::path list = dir / "stdin-list";
+    {
+      std::ofstream out(list, std::ios::trunc);
+      ::chmod(list.c_str(), 0600);
+      out << std::cin.rdbuf();
+    }
+    o_.list_file = list;  // a dead worker's unread lines would otherwise be lost with it
+  }
+
+  WorkerRun spawn(const BatchOptions& o, std::optional<std::vector<InputFile>> fixed) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw Exception("cannot create the worker pipe");
+    pid_t pid = ::fork();
+    if (pid < 0) throw Exception("cannot start a worker process");
+    if (pid == 0) {
+      ::close(fds[0]);
+      worker_main(o, std::move(fixed), fds[1]);  // never returns
+    }
+    ::close(fds[1]);
+    g_child.store(pid);
+    WorkerRun run;
+    read_events(fds[0], run);
+    ::close(fds[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    g_child.store(0);
+    if (!(WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3))) run.finished = false;
+    return run;
+  }
+
+  [[noreturn]] void worker_main(const BatchOptions& o, std::optional<std::vector<InputFile>> fixed, int fd) {
+    std::signal(SIGINT, on_signal_in_worker);
+    std::signal(SIGTERM, on_signal_in_worker);
+    if (o.memory_limit_bytes > 0) {
+      rlimit lim{o.memory_limit_bytes, o.memory_limit_bytes};
+      ::setrlimit(RLIMIT_AS, &lim);
+    }
+    int code = 0;
+    try {
+      pipeline::InFlight in_flight;
+      if (o.file_timeout_seconds > 0) {
+        std::thread([&in_flight, fd, limit = o.file_timeout_seconds] {
+          while (true) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (auto f = in_flight.overdue(std::chrono::duration<double>(limit))) {
+              std::string line = pipeline::event_line('T', *f);
+              if (::write(fd, line.data(), line.size()) < 0) {
+              }
+              ::_exit(124);
+            }
+          }
+        }).detach();
+      }
+      auto source = fixed ? pipeline::InputSource(std::move(*fixed)) : pipeline::InputSource(o.inputs, o.list_file);
+      BatchOptions worker_options = o;
+      worker_options.progress = nullptr;
+      BatchReport r = pipeline::run_pipeline(worker_, worker_options, source, fd, &in_flight);
+      std::string end = fmt::format("E\t{}\t{}\n", r.stopped ? 1 : 0, r.stop_reason);
+      if (::write(fd, end.data(), end.size()) < 0) {
+      }
+      code = r.stopped ? 3 : 0;
+    } catch (...) {
+      code = 2;
+    }
+    ::_exit(code);
+  }
+
+  void read_events(int fd, WorkerRun& run) {
+    std::string buffer;
+    char chunk[65536];
+    auto last = std::chrono::steady_clock::now();
+    while (true) {
+      ssize_t n = ::read(fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      buffer.append(chunk, static_cast<std::size_t>(n));
+      std::size_t pos;
+      while ((pos = buffer.find('\n')) != std::string::npos) {
+        handle(buffer.substr(0, pos), run);
+        buffer.erase(0, pos + 1);
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (o_.progress && now - last > std::chrono::milliseconds(500)) {
+        last = now;
+        o_.progress(progress());
+      }
+    }
+  }
+
+  void handle(const std::string& line, WorkerRun& run) {
+    auto f = rules::split(line, '\t');
+    if (f.empty() || f[0].empty()) return;
+    auto file_of = [&] { return InputFile{fs::path(std::string(f[f.size() - 1])), fs::path(std::string(f[f.size() - 2]))}; };
+    switch (f[0][0]) {
+      case 'S':
+        if (f.size() >= 3) run.in_flight[std::string(f.back())] = file_of();
+        break;
+      case 'K':
+        if (count_skips_) ++report_.skipped;
+        break;
+      case 'T':
+        if (f.size() >= 3) run.timed_out = file_of();
+        break;
+      case 'E':
+        run.finished = true;
+        run.stopped = f.size() > 1 && f[1] == "1";
+        if (f.size() > 2) run.stop_reason = std::string(f[2]);
+        break;
+      case 'D':
+        if (f.size() >= 11) record_done(f, run);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // D <reason> <bytes in> <bytes out> <counts,...> <unknown> <private> <message> <root> <path>
+  void record_done(const std::vector<std::string_view>& f, WorkerRun& run) {
+    run.in_flight.erase(std::string(f.back()));
+    std::string reason(f[1]);
+    ++report_.total;
+    report_.bytes_in += std::stoull(std::string(f[2]));
+    if (reason == "ok") {
+      ++report_.deidentified;
+      report_.bytes_out += std::stoull(std::string(f[3]));
+      auto counts = rules::split(f[4], ',');
+      for (std::size_t i = 0; i < counts.size() && i < report_.counts.size(); ++i)
+        report_.counts[i] += std::stoull(std::string(counts[i]));
+      report_.unknown_public_removed += std::stoull(std::string(f[5]));
+      report_.private_removed += std::stoull(std::string(f[6]));
+    } else {
+      ++report_.failed;
+      ++report_.failures_by_reason[reason];
+      report_.failures.push_back({reason, std::string(f[7]), o_.report_paths ? std::string(f.back()) : std::string()});
+    }
+  }
+
+  const Deidentifier& worker_;
+  BatchOptions o_;
+  BatchReport report_;
+  bool count_skips_ = true;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+BatchReport run_batch_supervised(const Deidentifier& worker, const BatchOptions& options) {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  ::sigaction(SIGINT, &sa, &old_int);
+  ::sigaction(SIGTERM, &sa, &old_term);
+  BatchReport report = Supervisor(worker, options).run();
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  return report;
+}
+
+}  // namespace veil
