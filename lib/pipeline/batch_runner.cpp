@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
+#include <thread>
 #include <fstream>
 #include <unordered_set>
 
@@ -94,7 +96,30 @@ class Claims {
   std::unordered_set<std::string> paths_;
 };
 
+// Test hooks for the supervisor's recovery paths: a worker that meets the named input aborts or
+// hangs, as Debian's GDCM does on some malformed files. Inert unless the variables are set.
+void fault_injection(const InputFile& file) {
+  static const char* abort_on = std::getenv("VEIL_FAULT_INJECT_ABORT");
+  static const char* hang_on = std::getenv("VEIL_FAULT_INJECT_HANG");
+  std::string name = file.path.filename().string();
+  if (abort_on && name == abort_on) std::abort();
+  if (hang_on && name == hang_on) std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
+}  // namespace
+
+void remove_stale_temporaries(const fs::path& output) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(output, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_regular_file(ec) && it->path().filename().string().find(".veil-tmp-") != std::string::npos)
+      fs::remove(it->path(), ec);
+}
+
+namespace {
+
 void process(Deidentifier& deid, const BatchOptions& o, Job& job, bool want_hash, Claims& claims) {
+  fault_injection(job.file);
   std::ifstream f(job.file.path, std::ios::binary | std::ios::ate);
   if (!f) {
     job.message = "cannot open the input";
@@ -262,6 +287,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
 }  // namespace pipeline
 
 BatchReport run_batch(const Deidentifier& worker, const BatchOptions& options) {
+  if (options.resume) pipeline::remove_stale_temporaries(options.output);
   pipeline::InputSource source(options.inputs, options.list_file);
   return pipeline::run_pipeline(worker, options, source, -1, nullptr);
 }

@@ -33,4 +33,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& options
 
 bool stop_requested();
 
+// Removes the temporaries a killed run left in the output tree (one walk of the tree).
+void remove_stale_temporaries(const std::filesystem::path& output);
+
 }  // namespace veil::pipeline

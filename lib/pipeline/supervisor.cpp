@@ -59,6 +59,7 @@ class Supervisor {
     start_ = std::chrono::steady_clock::now();
     fs::create_directories(o_.output);
     if (o_.list_file && *o_.list_file == "-") spool_stdin();
+    if (o_.resume) pipeline::remove_stale_temporaries(o_.output);
     bool first = true;
     while (true) {
       BatchOptions o = o_;
@@ -79,6 +80,7 @@ class Supervisor {
         break;
       }
     }
+    if (report_.worker_restarts) pipeline::remove_stale_temporaries(o_.output);  // a dead worker's
     report_.seconds = elapsed();
     if (o_.progress) o_.progress(progress());
     return std::move(report_);

@@ -1,0 +1,170 @@
+"""Batch runs: crash isolation, time limits, kill -9 and resume, signals, determinism."""
+import json
+import os
+import pathlib
+import random
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VEIL = os.environ.get("VEIL_BIN", str(ROOT / "build" / "bin" / "veil"))
+EXAMPLES = ROOT / "examples" / "data"
+PYDICOM_FILES = pathlib.Path("/usr/lib/python3/dist-packages/pydicom/data/test_files")
+
+
+def run(*args, env=None, **kw):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("VEIL_FAULT")}
+    full_env.update(env or {})
+    return subprocess.run([VEIL, *map(str, args)], capture_output=True, text=True, env=full_env, **kw)
+
+
+def tree(path):
+    """Relative path -> bytes of every file under `path`, except veil's own journal."""
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))
+            if p.is_file() and ".veil" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def key(tmp_path_factory):
+    path = tmp_path_factory.mktemp("key") / "key"
+    path.write_text("batch-test-key-0123456789abcdef\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """A few hundred real files: pydicom's test files, copied four times under different names."""
+    root = tmp_path_factory.mktemp("many")
+    files = [p for p in PYDICOM_FILES.rglob("*.dcm") if p.is_file()]
+    for copy in range(4):
+        d = root / f"set{copy}"
+        d.mkdir()
+        for i, f in enumerate(files):
+            (d / f"{i:03d}_{f.name}").write_bytes(f.read_bytes())
+    return root
+
+
+def small_input(tmp_path, names):
+    d = tmp_path / "in"
+    d.mkdir()
+    data = (EXAMPLES / "mr_study1.dcm").read_bytes()
+    for i, name in enumerate(names):
+        # Distinct instances: change one digit of the SOP Instance UID in place.
+        src = (EXAMPLES / ["mr_study1.dcm", "mr_study2.dcm", "mr_implicit_vr.dcm", "ct_deflated.dcm"][i % 4])
+        (d / name).write_bytes(src.read_bytes())
+    return d
+
+
+def test_a_worker_killed_by_one_file_loses_only_that_file(tmp_path, key):
+    inp = small_input(tmp_path, ["a.dcm", "b.dcm", "crasher.dcm", "d.dcm"])
+    r = run("deid", inp, "-o", tmp_path / "out", "--key-file", key, "--quarantine", tmp_path / "q",
+            "--report", tmp_path / "r.json", "--layout", "mirror", env={"VEIL_FAULT_INJECT_ABORT": "crasher.dcm"})
+    assert r.returncode == 1, r.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["failures_by_reason"] == {"crash": 1}
+    assert report["files"]["deidentified"] == 3
+    assert report["worker_restarts"] >= 1
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.dcm")) == ["a.dcm", "b.dcm", "d.dcm"]
+    reasons = (tmp_path / "q" / "reasons.tsv").read_text()
+    assert "\tcrash\t" in reasons and "crasher.dcm" in reasons
+    assert oct((tmp_path / "q").stat().st_mode & 0o777) == "0o700"
+    copies = [p for p in (tmp_path / "q").glob("*.dcm")]
+    assert len(copies) == 1 and oct(copies[0].stat().st_mode & 0o777) == "0o600"
+    assert copies[0].read_bytes() == (inp / "crasher.dcm").read_bytes()
+
+
+def test_a_file_over_the_time_limit_is_quarantined_and_the_rest_finish(tmp_path, key):
+    inp = small_input(tmp_path, ["a.dcm", "slow.dcm", "c.dcm"])
+    start = time.monotonic()
+    r = run("deid", inp, "-o", tmp_path / "out", "--key-file", key, "--file-timeout", "1",
+            "--report", tmp_path / "r.json", env={"VEIL_FAULT_INJECT_HANG": "slow.dcm"}, timeout=60)
+    assert time.monotonic() - start < 30
+    assert r.returncode == 1, r.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["failures_by_reason"] == {"timeout": 1}
+    assert report["files"]["deidentified"] == 2
+
+
+def test_outputs_do_not_depend_on_thread_count(tmp_path, key, many):
+    one = run("deid", many, "-o", tmp_path / "t1", "--key-file", key, "--threads", "1", "-q", "--layout", "mirror")
+    two = run("deid", many, "-o", tmp_path / "t2", "--key-file", key, "--threads", "2", "-q", "--layout", "mirror")
+    assert one.returncode == two.returncode
+    a, b = tree(tmp_path / "t1"), tree(tmp_path / "t2")
+    assert len(a) > 50
+    assert a == b
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, key, many):
+    out = tmp_path_factory.mktemp("reference") / "out"
+    run("deid", many, "-o", out, "--key-file", key, "--layout", "mirror", "-q")
+    return tree(out)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_kill_9_then_resume_gives_the_uninterrupted_output(tmp_path, key, many, reference, seed):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([VEIL, "deid", str(many), "-o", str(out), "--key-file", str(key), "--layout", "mirror",
+                             "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(random.Random(seed).uniform(0.05, 0.8))
+    os.killpg(proc.pid, signal.SIGKILL)  # the supervisor and its worker, as a power cut would
+    proc.wait()
+    r = run("deid", many, "-o", out, "--key-file", key, "--layout", "mirror", "--resume", "--report",
+            tmp_path / "r.json")
+    assert r.returncode in (0, 1), r.stderr
+    assert tree(out) == reference
+    assert not list(out.rglob("*.veil-tmp-*"))
+
+
+def test_sigterm_finishes_files_in_flight_and_exits_3(tmp_path, key, many):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([VEIL, "deid", str(many), "-o", str(out), "--key-file", str(key), "--layout", "mirror",
+                             "--threads", "1", "--report", str(tmp_path / "r.json")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 3
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["stopped"] and report["stop_reason"] == "signal"
+    assert not list(out.rglob("*.veil-tmp-*"))
+    done = report["files"]["total"]
+    r = run("deid", many, "-o", out, "--key-file", key, "--layout", "mirror", "--resume", "--report",
+            tmp_path / "r2.json")
+    assert r.returncode in (0, 1)
+    assert json.loads((tmp_path / "r2.json").read_text())["files"]["skipped"] == done
+
+
+def test_file_list_from_stdin(tmp_path, key):
+    files = sorted(EXAMPLES.glob("*.dcm"))
+    r = run("deid", "--files-from", "-", "-o", tmp_path / "out", "--key-file", key,
+            input="\n".join(map(str, files)) + "\n")
+    assert r.returncode == 0, r.stderr
+    assert len(list((tmp_path / "out").rglob("*.dcm"))) == len(files)
+
+
+def test_audit_log_has_one_line_per_file_and_no_phi(tmp_path, key):
+    import pydicom
+    r = run("deid", EXAMPLES, "-o", tmp_path / "out", "--key-file", key, "--audit", tmp_path / "audit.jsonl")
+    assert r.returncode == 0
+    lines = [json.loads(l) for l in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert len(lines) == 4 and all(l["outcome"] == "ok" and len(l["input_sha256"]) == 64 for l in lines)
+    text = (tmp_path / "audit.jsonl").read_text()
+    for f in EXAMPLES.glob("*.dcm"):
+        d = pydicom.dcmread(f)
+        for v in [str(d.PatientID), *str(d.PatientName).split("^"), f.name]:
+            assert len(v) < 3 or v not in text
+
+
+def test_same_sop_instance_twice_is_reported_not_overwritten(tmp_path, key):
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(EXAMPLES / "mr_study1.dcm", d / "one.dcm")
+    shutil.copy(EXAMPLES / "mr_study1.dcm", d / "two.dcm")
+    r = run("deid", d, "-o", tmp_path / "out", "--key-file", key, "--report", tmp_path / "r.json")
+    assert r.returncode == 1
+    assert json.loads((tmp_path / "r.json").read_text())["failures_by_reason"] == {"duplicate": 1}
+    assert len(list((tmp_path / "out").rglob("*.dcm"))) == 1
