@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "io/dicom_io.h"
+#include "io/output_file.h"
 #include "rules/compiled_profile.h"
 #include "rules/lookup_table.h"
 #include "rules/method_stamp.h"
@@ -37,23 +38,6 @@ std::string value_of(const gdcm::DataSet& ds, std::uint16_t g, std::uint16_t e) 
   return std::string(rules::trim(std::string_view(bv->GetPointer(), bv->GetLength())));
 }
 
-// Reads a whole file into memory; nullopt with `error` set on failure.
-std::optional<std::vector<std::byte>> slurp(const std::filesystem::path& path, Error& error) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    error = {ErrorCode::kIo, "cannot open the input"};
-    return std::nullopt;
-  }
-  auto size = static_cast<std::size_t>(in.tellg());
-  std::vector<std::byte> bytes(size);
-  in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
-    error = {ErrorCode::kIo, "cannot read the input"};
-    return std::nullopt;
-  }
-  return bytes;
-}
-
 }  // namespace
 
 Deidentifier::Deidentifier(const Profile& profile, Key key, DeidentifierOptions options) {
@@ -73,9 +57,15 @@ Deidentifier Deidentifier::clone() const { return Deidentifier(shared_); }
 
 const Profile& Deidentifier::profile() const { return shared_->profile.profile(); }
 
-Expected<FileResult> Deidentifier::deidentify_bytes(std::span<const std::byte> input, std::vector<std::byte>& output) {
+// The output as written: a header GDCM wrote and, on the fast path, the input's pixel bytes.
+struct Deidentifier::Prepared {
+  std::string head;
+  std::optional<io::PixelPassThrough> tail;
+};
+
+Expected<FileResult> Deidentifier::prepare(std::span<const std::byte> input, Prepared& prepared) {
   gdcm::SmartPointer<gdcm::File> file_ptr;
-  if (auto err = io::read(input, file_ptr)) return *err;
+  if (auto err = io::read(input, file_ptr, &prepared.tail)) return *err;
   gdcm::File& file = *file_ptr;
   FileResult result;
   const gdcm::DataSet& in = file.GetDataSet();
@@ -106,54 +96,44 @@ Expected<FileResult> Deidentifier::deidentify_bytes(std::span<const std::byte> i
   file.SetDataSet(out);
   std::ostringstream os(std::ios::binary);
   if (auto err = io::write(file, os, result.sop_class_uid, result.sop_instance_uid)) return *err;
-  const std::string s = std::move(os).str();
-  output.resize(s.size());
-  std::memcpy(output.data(), s.data(), s.size());
+  prepared.head = std::move(os).str();
+  result.input_bytes = input.size();
+  result.output_bytes = prepared.head.size() + (prepared.tail ? prepared.tail->length : 0);
+  return result;
+}
+
+Expected<FileResult> Deidentifier::deidentify_bytes(std::span<const std::byte> input, std::vector<std::byte>& output) {
+  Prepared prepared;
+  auto result = prepare(input, prepared);
+  if (!result) return result;
+  std::size_t tail = prepared.tail ? prepared.tail->length : 0;
+  output.resize(prepared.head.size() + tail);
+  std::memcpy(output.data(), prepared.head.data(), prepared.head.size());
+  if (tail) std::memcpy(output.data() + prepared.head.size(), input.data() + prepared.tail->offset, tail);
+  return result;
+}
+
+Expected<FileResult> Deidentifier::deidentify_file(const std::filesystem::path& input, const Placement& place,
+                                                   bool durable) {
+  io::MappedFile mapped;
+  if (auto opened = io::MappedFile::open(input, mapped); !opened) return opened.error();
+  Prepared prepared;
+  auto result = prepare(mapped.bytes(), prepared);
+  if (!result) return result;
+  auto target = place(*result);
+  if (!target) return target.error();
+  std::size_t offset = prepared.tail ? prepared.tail->offset : 0, length = prepared.tail ? prepared.tail->length : 0;
+  if (auto err = io::write_atomically(*target, prepared.head, &mapped, offset, length, durable)) return *err;
   return result;
 }
 
 Expected<FileResult> Deidentifier::deidentify_file(const std::filesystem::path& input,
                                                    const std::filesystem::path& output) {
-  Error error{};
-  auto bytes = slurp(input, error);
-  if (!bytes) return error;
-  std::vector<std::byte> out;
-  auto result = deidentify_bytes(*bytes, out);
-  if (!result) return result;
-  if (auto err = write_file_atomically(output, out)) return *err;
-  return result;
+  return deidentify_file(input, [&](const FileResult&) -> Expected<std::filesystem::path> { return output; }, true);
 }
 
 std::optional<Error> write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes) {
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  std::filesystem::path tmp = path;
-  static std::atomic<std::uint64_t> counter{0};  // unique per process and write
-  tmp += fmt::format(".veil-tmp-{}-{}", ::getpid(), counter++);
-  auto failure = [](const char* what) {
-    return Error{errno == ENOSPC || errno == EDQUOT ? ErrorCode::kNoSpace : ErrorCode::kIo, what};
-  };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return failure("cannot create the output file");
-  const char* p = reinterpret_cast<const char*>(bytes.data());
-  std::size_t left = bytes.size();
-  bool ok = true;
-  while (left > 0 && ok) {
-    ssize_t n = ::write(fd, p, left);
-    ok = n > 0;
-    if (ok) {
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    Error e = failure("writing the output file failed");
-    std::filesystem::remove(tmp, ec);
-    return e;
-  }
-  return std::nullopt;
+  return io::write_atomically(path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()}, nullptr, 0, 0, true);
 }
 
 }  // namespace veil

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -33,16 +34,24 @@ class Deidentifier {
   // A second worker sharing this one's compiled profile, key and lookup table.
   Deidentifier clone() const;
 
-  // Writes `output` through a temporary file and a rename: never a half-written file.
+  // Writes `output` through a temporary file, fsync and a rename: never a half-written file.
+  // Pixel data that needs no change is copied by the kernel, not through GDCM's buffers.
   Expected<FileResult> deidentify_file(const std::filesystem::path& input,
                                        const std::filesystem::path& output);
+  // The same, with the output path chosen from the result (layouts named by the new UIDs); an
+  // Error from `place` is returned as the file's error. Without `durable`, no fsync: the caller
+  // makes the outputs durable in batches (syncfs) before it records them as done.
+  using Placement = std::function<Expected<std::filesystem::path>(const FileResult&)>;
+  Expected<FileResult> deidentify_file(const std::filesystem::path& input, const Placement& place, bool durable);
   Expected<FileResult> deidentify_bytes(std::span<const std::byte> input, std::vector<std::byte>& output);
 
   const Profile& profile() const;
 
  private:
   struct Shared;
+  struct Prepared;
   explicit Deidentifier(std::shared_ptr<const Shared> shared);
+  Expected<FileResult> prepare(std::span<const std::byte> input, Prepared& out);
   std::shared_ptr<const Shared> shared_;
 };
 

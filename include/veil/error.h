@@ -17,6 +17,7 @@ enum class ErrorCode {
   kLookupMissing,     // a lookup table is in use and the patient is not in it
   kIo,                // the input cannot be read or the output cannot be written
   kNoSpace,           // the output file system is full: a batch stops rather than fail every file
+  kDuplicate,         // another input of the batch has the same SOP Instance UID (same output)
 };
 
 std::string_view to_string(ErrorCode code);

@@ -27,6 +27,8 @@ struct FileResult {
   std::string study_instance_uid;      // new
   std::string series_instance_uid;     // new
   std::string patient_pseudonym;       // the new Patient ID
+  std::uint64_t input_bytes = 0;
+  std::uint64_t output_bytes = 0;
 
   std::uint64_t count(Action a) const { return counts[static_cast<int>(a)]; }
 };

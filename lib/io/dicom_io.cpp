@@ -73,7 +73,8 @@ const MetaIdentity& veil_identity() {
   return id;
 }
 
-std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<gdcm::File>& file) {
+std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<gdcm::File>& file,
+                          std::optional<PixelPassThrough>* pass_through) {
   silence_gdcm();
   if (bytes.size() < 8) return Error{ErrorCode::kNotDicom, "file too short to be DICOM"};
   PrescanInfo info;
@@ -83,7 +84,12 @@ std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<g
     return Error{ErrorCode::kUnsupported, "a transfer syntax GDCM does not read"};
   if (info.media_storage == "1.2.840.10008.1.3.10")
     return Error{ErrorCode::kUnsupported, "a DICOMDIR: rebuild it from the de-identified files"};
-  SpanBuf buf(bytes);
+  // The header-only path: only where the pixel bytes can be copied as they are.
+  const std::string& ts = info.transfer_syntax;
+  bool header_only = pass_through && info.pixel_data && info.pixel_data->end == bytes.size() && !ts.empty() &&
+                     ts != "1.2.840.10008.1.2.1.99" && info.explicit_vr == (ts != "1.2.840.10008.1.2");
+  std::span<const std::byte> parsed = header_only ? bytes.first(info.pixel_data->start) : bytes;
+  SpanBuf buf(parsed);
   std::istream is(&buf);
   gdcm::Reader reader;
   reader.SetStream(is);
@@ -102,6 +108,11 @@ std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<g
   }
   file = &reader.GetFile();  // shares the reader's heap File beyond the reader's life
   if (file->GetDataSet().IsEmpty()) return Error{ErrorCode::kNotDicom, "no data set"};
+  if (header_only) {
+    if (gdcm::TransferSyntax::GetTSString(file->GetHeader().GetDataSetTransferSyntax()) != ts)
+      return read(bytes, file, nullptr);  // GDCM saw another encoding: let it read everything
+    *pass_through = PixelPassThrough{info.pixel_data->start, info.pixel_data->end - info.pixel_data->start};
+  }
   return std::nullopt;
 }
 

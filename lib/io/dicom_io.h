@@ -16,9 +16,19 @@ namespace veil::io {
 // Silences GDCM's own warnings and errors, which print element values (PHI). Idempotent.
 void silence_gdcm();
 
-// Reads a whole DICOM file (Part 10, or a bare data set GDCM recognises). GDCM's readers and
-// writers hold their File through an intrusive SmartPointer, so files live on the heap.
-std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<gdcm::File>& file);
+// Where the Pixel Data element's bytes go when GDCM reads only the header: they are copied to
+// the output unchanged (the same transfer syntax), never through GDCM's buffers.
+struct PixelPassThrough {
+  std::size_t offset = 0;  // in the input: the element's first byte
+  std::size_t length = 0;  // through the end of its value; nothing follows it in the file
+};
+
+// Reads a DICOM file (Part 10, or a bare data set GDCM recognises) after the prescan. When
+// `header_only` is allowed and the top-level Pixel Data is the file's last element, GDCM parses
+// only the bytes before it and `pass_through` says which bytes to append to the output.
+// GDCM's readers and writers hold their File through an intrusive SmartPointer: files live on the heap.
+std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<gdcm::File>& file,
+                          std::optional<PixelPassThrough>* pass_through = nullptr);
 
 struct MetaIdentity {
   std::string implementation_class_uid;

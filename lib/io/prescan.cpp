@@ -27,6 +27,7 @@ class Scanner {
     while (pos < end) {
       if (end - pos < 8) return Fail{ErrorCode::kTruncated, "the data set ends inside an element header"};
       std::uint32_t tag = read_tag(pos);
+      const std::size_t element_start = pos;
       if (tag == kItemEnd) {
         if (!until_item_end) return Fail{ErrorCode::kMalformed, "an item delimiter outside an item"};
         pos += 8;
@@ -64,6 +65,7 @@ class Scanner {
         } else if (auto f = undefined_value(pos, end, tag, depth)) {
           return f;
         }
+        note_pixel_data(tag, depth, element_start, pos);
         continue;
       }
       if (length > end - pos) return Fail{ErrorCode::kTruncated, "an element length runs past the end of the file"};
@@ -72,12 +74,24 @@ class Scanner {
         if (auto f = items(sq_pos, pos + length, depth + 1)) return f;
       }
       pos += length;
+      note_pixel_data(tag, depth, element_start, pos);
     }
     if (until_item_end) return Fail{ErrorCode::kTruncated, "an item without its delimiter"};
     return std::nullopt;
   }
 
+ // The top-level Pixel Data element: where its header starts and its value ends.
+  std::size_t pixel_start = 0, pixel_end = 0;
+  bool has_pixel_data = false;
+
  private:
+  void note_pixel_data(std::uint32_t tag, int depth, std::size_t start, std::size_t end) {
+    if (depth != 0 || tag != kPixelData) return;
+    has_pixel_data = true;
+    pixel_start = start;
+    pixel_end = end;
+  }
+
   static bool long_form(std::string_view vr) {
     for (std::string_view l : {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
       if (vr == l) return true;
@@ -198,7 +212,11 @@ std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info
     std::size_t at = pos;
     Scanner s(p, ex, big, limits.max_depth);
     auto f = s.dataset(at, size, false, 0);
-    if (!f) return std::nullopt;
+    if (!f) {
+      info.explicit_vr = ex;
+      if (s.has_pixel_data) info.pixel_data = PixelDataSpan{s.pixel_start, s.pixel_end};
+      return std::nullopt;
+    }
     if (!first) first = f;
   }
   return Error{first->code, first->message};

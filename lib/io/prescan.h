@@ -16,10 +16,17 @@ struct PrescanLimits {
   int max_depth = 64;  // sequence nesting
 };
 
+struct PixelDataSpan {
+  std::size_t start = 0;  // first byte of the element's tag
+  std::size_t end = 0;    // one past its value (or its sequence delimiter)
+};
+
 struct PrescanInfo {
   std::string transfer_syntax;  // from the file meta; empty for a bare data set
   std::string media_storage;     // MediaStorageSOPClassUID from the file meta
   bool has_meta = false;
+  bool explicit_vr = true;                  // the encoding the data set scanned in
+  std::optional<PixelDataSpan> pixel_data;  // top level only; not known for deflated data sets
 };
 
 // nullopt and `info` filled when the bytes look sound; else the reason, never a value from the file.

@@ -1,5 +1,6 @@
 #include "pipeline/batch_runner.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -66,7 +67,6 @@ struct Job {
   FileResult result;
   fs::path output;
   std::string input_sha256;
-  bool duplicate = false;
 };
 
 void send(int fd, const std::string& line) {
@@ -120,40 +120,29 @@ namespace {
 
 void process(Deidentifier& deid, const BatchOptions& o, Job& job, bool want_hash, Claims& claims) {
   fault_injection(job.file);
-  std::ifstream f(job.file.path, std::ios::binary | std::ios::ate);
-  if (!f) {
-    job.message = "cannot open the input";
-    return;
+  std::error_code ec;
+  job.bytes_in = fs::file_size(job.file.path, ec);
+  if (want_hash) {
+    std::ifstream f(job.file.path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    job.input_sha256 = sha256_hex(bytes);
   }
-  std::vector<std::byte> bytes(static_cast<std::size_t>(f.tellg()));
-  f.seekg(0);
-  if (!f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
-    job.message = "cannot read the input";
-    return;
-  }
-  job.bytes_in = bytes.size();
-  if (want_hash) job.input_sha256 = sha256_hex({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
-  std::vector<std::byte> out;
-  auto r = deid.deidentify_bytes(bytes, out);
+  auto place = [&](const FileResult& r) -> Expected<fs::path> {
+    fs::path target = target_for(o, job.file, r);
+    if (!claims.claim(target))
+      return Error{ErrorCode::kDuplicate, "another input of this batch has the same SOP Instance UID (its output is kept)"};
+    return target;
+  };
+  // No fsync per file: the record stage makes outputs durable in batches before journaling them.
+  auto r = deid.deidentify_file(job.file.path, place, /*durable=*/false);
   if (!r) {
     job.error = r.error().code;
     job.message = r.error().message;
     return;
   }
-  job.output = target_for(o, job.file, r.value());
-  if (!claims.claim(job.output)) {
-    job.error = ErrorCode::kUnsupported;
-    job.duplicate = true;
-    job.message = "another input of this batch has the same SOP Instance UID (its output is kept)";
-    return;
-  }
-  if (auto err = write_file_atomically(job.output, out)) {
-    job.error = err->code;
-    job.message = err->message;
-    return;
-  }
   job.ok = true;
-  job.bytes_out = out.size();
+  job.output = target_for(o, job.file, *r);
+  job.bytes_out = r->output_bytes;
   job.result = std::move(r.value());
   job.result.changes.clear();  // the per-element list is not kept across a whole archive
 }
@@ -178,7 +167,8 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
   int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
   tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   fs::create_directories(o.output);
-  Journal journal(o.output, o.resume);
+  // Under a supervisor the worker only reads the journal; the supervisor writes it.
+  Journal journal(o.output, o.resume, /*writable=*/event_fd < 0);
   std::optional<Quarantine> quarantine;
   if (o.quarantine) quarantine.emplace(*o.quarantine);
   std::optional<std::ofstream> audit;
@@ -188,6 +178,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
   }
   tbb::enumerable_thread_specific<Deidentifier> workers([&] { return worker.clone(); });
   Claims claims;
+  DurableJournal durable(journal, o.output);  // inert when the journal is read-only
 
   BatchReport report;
   std::uint64_t next_id = 0;
@@ -239,12 +230,12 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
             std::unique_ptr<Job> job(raw);
             ++report.total;
             report.bytes_in += job->bytes_in;
-            std::string reason = job->ok ? "ok" : job->duplicate ? "duplicate" : std::string(to_string(job->error));
+            std::string reason = job->ok ? "ok" : std::string(to_string(job->error));
             if (job->ok) {
               ++report.deidentified;
               report.bytes_out += job->bytes_out;
               add_counts(report, job->result);
-              journal.complete(job->file.path);
+              durable.add(job->file.path);
             } else if (job->error == ErrorCode::kNoSpace) {
               // Not the file's fault: stop the batch; this input is redone on resume.
               --report.total;
@@ -258,7 +249,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
               ++report.failures_by_reason[reason];
               report.failures.push_back({reason, job->message, o.report_paths ? job->file.path.string() : std::string()});
               if (quarantine) quarantine->add(job->file.path, reason, job->message);
-              journal.complete(job->file.path);
+              durable.add(job->file.path);
             }
             if (audit) {
               nlohmann::json line{{"input_sha256", job->input_sha256}, {"outcome", reason}};
@@ -279,6 +270,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
               o.progress({report.deidentified, report.failed, report.skipped, report.bytes_in, elapsed()});
             }
           }));
+  durable.flush();
   report.seconds = elapsed();
   if (o.progress) o.progress({report.deidentified, report.failed, report.skipped, report.bytes_in, report.seconds});
   return report;

@@ -30,7 +30,7 @@ std::string Journal::key(const fs::path& input) {
   return sha256_hex((ec ? input : abs).lexically_normal().string());
 }
 
-Journal::Journal(const fs::path& output_root, bool resume) {
+Journal::Journal(const fs::path& output_root, bool resume, bool writable) {
   fs::path dir = output_root / ".veil";
   fs::create_directories(dir);
   ::chmod(dir.c_str(), 0700);
@@ -41,7 +41,8 @@ Journal::Journal(const fs::path& output_root, bool resume) {
     while (std::getline(in, line))
       if (line.size() == 64) done_.insert(line);  // a line cut by a kill is ignored
   }
-  fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | (resume ? 0 : O_TRUNC), 0600);
+  if (!writable) return;
+  fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (resume ? 0 : O_TRUNC), 0600);
   if (fd_ < 0) throw Exception(fmt::format("cannot open the journal in {}", dir.string()));
 }
 
@@ -52,12 +53,36 @@ Journal::~Journal() {
 bool Journal::completed(const fs::path& input) const { return done_.contains(key(input)); }
 
 void Journal::complete(const fs::path& input) {
+  if (fd_ < 0) return;
   std::string line = key(input) + "\n";
   std::lock_guard lock(mutex_);
   // One write per line with O_APPEND: a kill leaves whole lines or one cut line, never a mix.
   if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     // A journal that cannot be written only costs redoing files on resume.
   }
+}
+
+DurableJournal::DurableJournal(Journal& journal, const fs::path& output) : journal_(journal) {
+  fd_ = ::open(output.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+DurableJournal::~DurableJournal() {
+  flush();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void DurableJournal::add(const fs::path& input) {
+  if (!journal_.writable()) return;
+  pending_.push_back(input);
+  if (pending_.size() >= 1024 || std::chrono::steady_clock::now() - last_ > std::chrono::seconds(2)) flush();
+}
+
+void DurableJournal::flush() {
+  if (pending_.empty()) return;
+  if (fd_ >= 0) ::syncfs(fd_);
+  for (const auto& p : pending_) journal_.complete(p);
+  pending_.clear();
+  last_ = std::chrono::steady_clock::now();
 }
 
 Quarantine::Quarantine(const fs::path& dir) : dir_(dir) {

@@ -2,7 +2,9 @@
 // no PHI) and the quarantine (copies of failed inputs, which do hold PHI: 0700 / 0600).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <vector>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -14,8 +16,8 @@ std::string sha256_hex(std::string_view bytes);
 
 class Journal {
  public:
-  // OUT/.veil/journal. `resume` loads the completed set; otherwise the journal starts empty.
-  Journal(const std::filesystem::path& output_root, bool resume);
+  // OUT/.veil/journal. `resume` loads the completed set; otherwise a writable journal starts empty.
+  Journal(const std::filesystem::path& output_root, bool resume, bool writable = true);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -23,11 +25,30 @@ class Journal {
   bool completed(const std::filesystem::path& input) const;
   void complete(const std::filesystem::path& input);  // after the output is renamed into place
   static std::string key(const std::filesystem::path& input);
+  bool writable() const { return fd_ >= 0; }
 
  private:
   std::unordered_set<std::string> done_;
-  int fd_ = -1;
+  int fd_ = -1;  // -1: read-only
   std::mutex mutex_;
+};
+
+// Journals completed inputs only once their outputs are on disk: one syncfs per batch of files
+// instead of one fsync per file. After a power cut, unjournaled files are simply done again.
+class DurableJournal {
+ public:
+  DurableJournal(Journal& journal, const std::filesystem::path& output);
+  ~DurableJournal();
+  DurableJournal(const DurableJournal&) = delete;
+  DurableJournal& operator=(const DurableJournal&) = delete;
+  void add(const std::filesystem::path& input);
+  void flush();
+
+ private:
+  Journal& journal_;
+  int fd_ = -1;
+  std::vector<std::filesystem::path> pending_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
 class Quarantine {

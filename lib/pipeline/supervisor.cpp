@@ -60,12 +60,15 @@ class Supervisor {
     fs::create_directories(o_.output);
     if (o_.list_file && *o_.list_file == "-") spool_stdin();
     if (o_.resume) pipeline::remove_stale_temporaries(o_.output);
+    journal_.emplace(o_.output, o_.resume);
+    durable_.emplace(*journal_, o_.output);
     bool first = true;
     while (true) {
       BatchOptions o = o_;
       o.resume = first ? o_.resume : true;
       count_skips_ = first;
       first = false;
+      durable_->flush();  // a restarted worker must see every file reported done as done
       WorkerRun run = spawn(o, std::nullopt);
       if (run.finished || g_signalled.load()) {
         report_.stopped = run.stopped || g_signalled.load();
@@ -80,6 +83,7 @@ class Supervisor {
         break;
       }
     }
+    durable_->flush();
     if (report_.worker_restarts) pipeline::remove_stale_temporaries(o_.output);  // a dead worker's
     report_.seconds = elapsed();
     if (o_.progress) o_.progress(progress());
@@ -101,6 +105,7 @@ class Supervisor {
       o.resume = true;
       o.threads = 1;
       count_skips_ = false;
+      durable_->flush();
       WorkerRun single = spawn(o, std::vector<InputFile>{file});
       if (!single.finished) fail(file, single.timed_out ? "timeout" : "crash");
       if (g_signalled.load()) return;
@@ -115,7 +120,7 @@ class Supervisor {
                                               : "the file made the worker process die (GDCM abort or memory limit)";
     report_.failures.push_back({reason, message, o_.report_paths ? file.path.string() : std::string()});
     if (o_.quarantine) pipeline::Quarantine(*o_.quarantine).add(file.path, reason, message);
-    pipeline::Journal(o_.output, true).complete(file.path);
+    durable_->add(file.path);
     if (o_.audit) {
       std::ofstream audit(*o_.audit, std::ios::app);
       std::ifstream in(file.path, std::ios::binary);
@@ -247,6 +252,7 @@ class Supervisor {
   // D <reason> <bytes in> <bytes out> <counts,...> <unknown> <private> <message> <root> <path>
   void record_done(const std::vector<std::string_view>& f, WorkerRun& run) {
     run.in_flight.erase(std::string(f.back()));
+    if (f[1] != "no-space") durable_->add(fs::path(std::string(f.back())));
     std::string reason(f[1]);
     ++report_.total;
     report_.bytes_in += std::stoull(std::string(f[2]));
@@ -269,6 +275,8 @@ class Supervisor {
   BatchOptions o_;
   BatchReport report_;
   bool count_skips_ = true;
+  std::optional<pipeline::Journal> journal_;
+  std::optional<pipeline::DurableJournal> durable_;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -73,6 +73,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::kLookupMissing: return "lookup-missing";
     case ErrorCode::kIo: return "io";
     case ErrorCode::kNoSpace: return "no-space";
+    case ErrorCode::kDuplicate: return "duplicate";
   }
   return "unknown";
 }
