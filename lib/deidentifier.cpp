@@ -114,26 +114,27 @@ Expected<FileResult> Deidentifier::deidentify_bytes(std::span<const std::byte> i
 }
 
 Expected<FileResult> Deidentifier::deidentify_file(const std::filesystem::path& input, const Placement& place,
-                                                   bool durable) {
+                                                   WriteMode mode) {
   io::MappedFile mapped;
   if (auto opened = io::MappedFile::open(input, mapped); !opened) return opened.error();
   Prepared prepared;
   auto result = prepare(mapped.bytes(), prepared);
   if (!result) return result;
-  auto target = place(*result);
-  if (!target) return target.error();
+  std::filesystem::path target = place(*result);
   std::size_t offset = prepared.tail ? prepared.tail->offset : 0, length = prepared.tail ? prepared.tail->length : 0;
-  if (auto err = io::write_atomically(*target, prepared.head, &mapped, offset, length, durable)) return *err;
+  if (auto err = io::write_atomically(target, prepared.head, &mapped, offset, length, mode.durable, mode.replace))
+    return *err;
   return result;
 }
 
 Expected<FileResult> Deidentifier::deidentify_file(const std::filesystem::path& input,
                                                    const std::filesystem::path& output) {
-  return deidentify_file(input, [&](const FileResult&) -> Expected<std::filesystem::path> { return output; }, true);
+  return deidentify_file(input, [&](const FileResult&) { return output; }, WriteMode{});
 }
 
 std::optional<Error> write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes) {
-  return io::write_atomically(path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()}, nullptr, 0, 0, true);
+  return io::write_atomically(path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()}, nullptr, 0, 0,
+                              /*durable=*/true, /*replace=*/true);
 }
 
 }  // namespace veil

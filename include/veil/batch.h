@@ -50,12 +50,15 @@ struct BatchFailure {
   std::string path;     // empty unless report_paths
 };
 
+// The report lists at most this many failures one by one; failures_by_reason counts them all.
+inline constexpr std::size_t kMaxListedFailures = 10000;
+
 struct BatchReport {
   std::uint64_t total = 0, deidentified = 0, failed = 0, skipped = 0;
   std::uint64_t bytes_in = 0, bytes_out = 0;
   double seconds = 0;
   std::map<std::string, std::uint64_t> failures_by_reason;
-  std::vector<BatchFailure> failures;
+  std::vector<BatchFailure> failures;  // the first kMaxListedFailures
   std::array<std::uint64_t, kActionCount> counts{};
   std::uint64_t unknown_public_removed = 0, private_removed = 0;
   std::uint64_t worker_restarts = 0;

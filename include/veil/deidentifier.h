@@ -38,11 +38,14 @@ class Deidentifier {
   // Pixel data that needs no change is copied by the kernel, not through GDCM's buffers.
   Expected<FileResult> deidentify_file(const std::filesystem::path& input,
                                        const std::filesystem::path& output);
-  // The same, with the output path chosen from the result (layouts named by the new UIDs); an
-  // Error from `place` is returned as the file's error. Without `durable`, no fsync: the caller
-  // makes the outputs durable in batches (syncfs) before it records them as done.
-  using Placement = std::function<Expected<std::filesystem::path>(const FileResult&)>;
-  Expected<FileResult> deidentify_file(const std::filesystem::path& input, const Placement& place, bool durable);
+  // The same, with the output path chosen from the result (layouts named by the new UIDs).
+  struct WriteMode {
+    bool durable = true;  // fsync before the rename; batches sync the file system in groups instead
+    bool replace = true;  // false: an existing different output is an ErrorCode::kDuplicate
+                          // (an identical one is success: same input and key, same bytes)
+  };
+  using Placement = std::function<std::filesystem::path(const FileResult&)>;
+  Expected<FileResult> deidentify_file(const std::filesystem::path& input, const Placement& place, WriteMode mode);
   Expected<FileResult> deidentify_bytes(std::span<const std::byte> input, std::vector<std::byte>& output);
 
   const Profile& profile() const;

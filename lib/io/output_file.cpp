@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 namespace veil::io {
 
@@ -63,10 +65,19 @@ bool copy_range(const MappedFile& src, std::size_t offset, std::size_t length, i
   return write_all(out, reinterpret_cast<const char*>(src.bytes().data()) + offset + done, left);
 }
 
+
+// True when the two files hold the same bytes.
+bool same_content(const fs::path& a, const fs::path& b) {
+  MappedFile ma, mb;
+  if (!MappedFile::open(a, ma) || !MappedFile::open(b, mb)) return false;
+  auto x = ma.bytes(), y = mb.bytes();
+  return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size()) == 0);
+}
+
 }  // namespace
 
 std::optional<Error> write_atomically(const fs::path& path, std::string_view head, const MappedFile* source,
-                                      std::size_t tail_offset, std::size_t tail_length, bool durable) {
+                                      std::size_t tail_offset, std::size_t tail_length, bool durable, bool replace) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   static std::atomic<std::uint64_t> counter{0};  // unique per process and write
@@ -82,8 +93,20 @@ std::optional<Error> write_atomically(const fs::path& path, std::string_view hea
   if (ok && durable) ok = ::fsync(fd) == 0;
   Error error = failure("writing the output file failed");  // errno of the failing call, if any
   ok = (::close(fd) == 0) && ok;
-  if (ok && std::rename(tmp.c_str(), path.c_str()) == 0) return std::nullopt;
-  if (!ok) error = failure("writing the output file failed");
+  if (!ok) {
+    fs::remove(tmp, ec);
+    return error;
+  }
+  int renamed = replace ? std::rename(tmp.c_str(), path.c_str())
+                        : ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+  if (renamed == 0) return std::nullopt;
+  if (!replace && errno == EEXIST) {
+    bool same = same_content(tmp, path);
+    fs::remove(tmp, ec);
+    if (same) return std::nullopt;
+    return Error{ErrorCode::kDuplicate, "another input has the same SOP Instance UID; its output is kept"};
+  }
+  error = failure("renaming the output file failed");
   fs::remove(tmp, ec);
   return error;
 }

@@ -32,8 +32,9 @@ class MappedFile {
 
 // Writes `head` and then [tail_offset, tail_offset + tail_length) of `source` to a temporary name
 // beside `path`, optionally fsyncs, and renames it into place. Nothing is left on failure.
+// Without `replace`, an existing `path` is kept: identical bytes are success, others kDuplicate.
 std::optional<Error> write_atomically(const std::filesystem::path& path, std::string_view head,
                                       const MappedFile* source, std::size_t tail_offset, std::size_t tail_length,
-                                      bool durable);
+                                      bool durable, bool replace);
 
 }  // namespace veil::io

@@ -83,19 +83,6 @@ fs::path target_for(const BatchOptions& o, const InputFile& in, const FileResult
          component(r.series_instance_uid, "NO_SERIES") / (component(r.sop_instance_uid, "NO_INSTANCE") + ".dcm");
 }
 
-// Output paths taken in this run: two inputs with one SOP Instance UID must not overwrite each other.
-class Claims {
- public:
-  bool claim(const fs::path& p) {
-    std::lock_guard lock(mutex_);
-    return paths_.insert(p.string()).second;
-  }
-
- private:
-  std::mutex mutex_;
-  std::unordered_set<std::string> paths_;
-};
-
 // Test hooks for the supervisor's recovery paths: a worker that meets the named input aborts or
 // hangs, as Debian's GDCM does on some malformed files. Inert unless the variables are set.
 void fault_injection(const InputFile& file) {
@@ -118,7 +105,7 @@ void remove_stale_temporaries(const fs::path& output) {
 
 namespace {
 
-void process(Deidentifier& deid, const BatchOptions& o, Job& job, bool want_hash, Claims& claims) {
+void process(Deidentifier& deid, const BatchOptions& o, Job& job, bool want_hash) {
   fault_injection(job.file);
   std::error_code ec;
   job.bytes_in = fs::file_size(job.file.path, ec);
@@ -127,14 +114,11 @@ void process(Deidentifier& deid, const BatchOptions& o, Job& job, bool want_hash
     std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     job.input_sha256 = sha256_hex(bytes);
   }
-  auto place = [&](const FileResult& r) -> Expected<fs::path> {
-    fs::path target = target_for(o, job.file, r);
-    if (!claims.claim(target))
-      return Error{ErrorCode::kDuplicate, "another input of this batch has the same SOP Instance UID (its output is kept)"};
-    return target;
-  };
-  // No fsync per file: the record stage makes outputs durable in batches before journaling them.
-  auto r = deid.deidentify_file(job.file.path, place, /*durable=*/false);
+  auto place = [&](const FileResult& r) { return target_for(o, job.file, r); };
+  // No fsync per file: outputs are made durable in batches before they are journaled. No
+  // replacing: two inputs with one SOP Instance UID must not overwrite each other (an identical
+  // output, as after a kill and --resume, is success: memory-free duplicate detection).
+  auto r = deid.deidentify_file(job.file.path, place, {.durable = false, .replace = false});
   if (!r) {
     job.error = r.error().code;
     job.message = r.error().message;
@@ -177,7 +161,6 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
     if (!*audit) throw Exception(fmt::format("cannot write the audit log {}", o.audit->string()));
   }
   tbb::enumerable_thread_specific<Deidentifier> workers([&] { return worker.clone(); });
-  Claims claims;
   DurableJournal durable(journal, o.output);  // inert when the journal is read-only
 
   BatchReport report;
@@ -217,7 +200,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
                                          send(event_fd, event_line('S', job->file));
                                          if (in_flight) in_flight->begin(job->id, job->file);
                                          try {
-                                           process(workers.local(), o, *job, audit.has_value(), claims);
+                                           process(workers.local(), o, *job, audit.has_value());
                                          } catch (const std::exception&) {
                                            job->ok = false;  // never let an exception cancel the pipeline
                                            job->error = ErrorCode::kMalformed;
@@ -247,7 +230,8 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
             } else {
               ++report.failed;
               ++report.failures_by_reason[reason];
-              report.failures.push_back({reason, job->message, o.report_paths ? job->file.path.string() : std::string()});
+              if (report.failures.size() < kMaxListedFailures)
+                report.failures.push_back({reason, job->message, o.report_paths ? job->file.path.string() : std::string()});
               if (quarantine) quarantine->add(job->file.path, reason, job->message);
               durable.add(job->file.path);
             }

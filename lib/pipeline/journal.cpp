@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -24,6 +25,15 @@ std::string sha256_hex(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// 128 bits of a hex key: 16 bytes per completed input keep a resumed run's memory small.
+std::pair<std::uint64_t, std::uint64_t> prefix(const std::string& hex) {
+  return {std::stoull(hex.substr(0, 16), nullptr, 16), std::stoull(hex.substr(16, 16), nullptr, 16)};
+}
+
+}  // namespace
+
 std::string Journal::key(const fs::path& input) {
   std::error_code ec;
   fs::path abs = fs::absolute(input, ec);
@@ -39,7 +49,9 @@ Journal::Journal(const fs::path& output_root, bool resume, bool writable) {
     std::ifstream in(file);
     std::string line;
     while (std::getline(in, line))
-      if (line.size() == 64) done_.insert(line);  // a line cut by a kill is ignored
+      if (line.size() == 64 && line.find_first_not_of("0123456789abcdef") == std::string::npos)
+        done_.push_back(prefix(line));  // a line cut by a kill is ignored
+    std::sort(done_.begin(), done_.end());
   }
   if (!writable) return;
   fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (resume ? 0 : O_TRUNC), 0600);
@@ -50,7 +62,9 @@ Journal::~Journal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool Journal::completed(const fs::path& input) const { return done_.contains(key(input)); }
+bool Journal::completed(const fs::path& input) const {
+  return std::binary_search(done_.begin(), done_.end(), prefix(key(input)));
+}
 
 void Journal::complete(const fs::path& input) {
   if (fd_ < 0) return;

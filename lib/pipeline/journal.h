@@ -8,7 +8,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <cstdint>
+#include <utility>
 
 namespace veil::pipeline {
 
@@ -28,7 +29,7 @@ class Journal {
   bool writable() const { return fd_ >= 0; }
 
  private:
-  std::unordered_set<std::string> done_;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> done_;  // first 128 bits of each key, sorted
   int fd_ = -1;  // -1: read-only
   std::mutex mutex_;
 };

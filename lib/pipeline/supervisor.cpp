@@ -49,6 +49,8 @@ struct WorkerRun {
   std::string stop_reason;
   std::map<std::string, InputFile> in_flight;  // by path
   std::optional<InputFile> timed_out;
+  std::uint64_t events = 0;
+  std::string setup_error;  // what the worker said before it gave up ('F' event)
 };
 
 class Supervisor {
@@ -75,6 +77,8 @@ class Supervisor {
         report_.stop_reason = run.stop_reason.empty() && report_.stopped ? "signal" : run.stop_reason;
         break;
       }
+      if (run.events == 0)  // died before any file: a setup problem, not a poisonous input
+        throw Exception(run.setup_error.empty() ? "the worker process failed to start" : run.setup_error);
       ++report_.worker_restarts;
       recover(run);
       if (g_signalled.load()) {
@@ -118,7 +122,8 @@ class Supervisor {
     ++report_.failures_by_reason[reason];
     const char* message = reason == "timeout" ? "the file exceeded the per-file time limit"
                                               : "the file made the worker process die (GDCM abort or memory limit)";
-    report_.failures.push_back({reason, message, o_.report_paths ? file.path.string() : std::string()});
+    if (report_.failures.size() < kMaxListedFailures)
+      report_.failures.push_back({reason, message, o_.report_paths ? file.path.string() : std::string()});
     if (o_.quarantine) pipeline::Quarantine(*o_.quarantine).add(file.path, reason, message);
     durable_->add(file.path);
     if (o_.audit) {
@@ -194,6 +199,11 @@ class Supervisor {
       if (::write(fd, end.data(), end.size()) < 0) {
       }
       code = r.stopped ? 3 : 0;
+    } catch (const std::exception& e) {
+      std::string line = fmt::format("F\t{}\n", e.what());  // setup errors name no PHI
+      if (::write(fd, line.data(), line.size()) < 0) {
+      }
+      code = 2;
     } catch (...) {
       code = 2;
     }
@@ -225,6 +235,12 @@ class Supervisor {
   void handle(const std::string& line, WorkerRun& run) {
     auto f = rules::split(line, '\t');
     if (f.empty() || f[0].empty()) return;
+    ++run.events;
+    if (f[0] == "F") {
+      --run.events;
+      run.setup_error = f.size() > 1 ? std::string(f[1]) : std::string();
+      return;
+    }
     auto file_of = [&] { return InputFile{fs::path(std::string(f[f.size() - 1])), fs::path(std::string(f[f.size() - 2]))}; };
     switch (f[0][0]) {
       case 'S':
@@ -267,7 +283,8 @@ class Supervisor {
     } else {
       ++report_.failed;
       ++report_.failures_by_reason[reason];
-      report_.failures.push_back({reason, std::string(f[7]), o_.report_paths ? std::string(f.back()) : std::string()});
+      if (report_.failures.size() < kMaxListedFailures)
+        report_.failures.push_back({reason, std::string(f[7]), o_.report_paths ? std::string(f.back()) : std::string()});
     }
   }
 

@@ -162,9 +162,16 @@ def test_audit_log_has_one_line_per_file_and_no_phi(tmp_path, key):
 def test_same_sop_instance_twice_is_reported_not_overwritten(tmp_path, key):
     d = tmp_path / "in"
     d.mkdir()
-    shutil.copy(EXAMPLES / "mr_study1.dcm", d / "one.dcm")
-    shutil.copy(EXAMPLES / "mr_study1.dcm", d / "two.dcm")
+    original = (EXAMPLES / "mr_study1.dcm").read_bytes()
+    (d / "one.dcm").write_bytes(original)
+    (d / "copy.dcm").write_bytes(original)  # identical: the same output, nothing lost
+    import pydicom
+    other = pydicom.dcmread(EXAMPLES / "mr_study1.dcm")
+    other.PixelData = bytes([other.PixelData[0] ^ 0xFF]) + other.PixelData[1:]  # same UIDs, other pixels
+    other.save_as(d / "other.dcm")
     r = run("deid", d, "-o", tmp_path / "out", "--key-file", key, "--report", tmp_path / "r.json")
     assert r.returncode == 1
-    assert json.loads((tmp_path / "r.json").read_text())["failures_by_reason"] == {"duplicate": 1}
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["failures_by_reason"] == {"duplicate": 1}
+    assert report["files"]["deidentified"] == 2
     assert len(list((tmp_path / "out").rglob("*.dcm"))) == 1
