@@ -73,6 +73,9 @@ class Scanner {
         std::size_t sq_pos = pos;
         if (auto f = items(sq_pos, pos + length, depth + 1)) return f;
       }
+      if (depth == 0) note_image_attribute(tag, pos, length);
+      if (depth == 0 && tag == kPixelData && length < expected_pixel_bytes())
+        return Fail{ErrorCode::kTruncated, "pixel data shorter than Rows x Columns x frames x bits"};
       pos += length;
       note_pixel_data(tag, depth, element_start, pos);
     }
@@ -85,6 +88,32 @@ class Scanner {
   bool has_pixel_data = false;
 
  private:
+  // Rows, Columns, Samples per Pixel, Bits Allocated (US) and Number of Frames (IS) at top level.
+  void note_image_attribute(std::uint32_t tag, std::size_t at, std::uint32_t length) {
+    if ((tag == 0x00280010 || tag == 0x00280011 || tag == 0x00280002 || tag == 0x00280100) && length == 2) {
+      std::uint64_t v = read16(at);
+      (tag == 0x00280010 ? rows_ : tag == 0x00280011 ? columns_ : tag == 0x00280002 ? samples_ : bits_) = v;
+    } else if (tag == 0x00280004 && length >= 3) {
+      std::string_view pi(reinterpret_cast<const char*>(p_ + at), length);
+      subsampled_ = pi.find("_422") != std::string_view::npos;  // YBR_FULL_422: two samples a pixel
+    } else if (tag == 0x00280008 && length > 0 && length < 16) {
+      std::uint64_t v = 0;
+      for (std::uint32_t i = 0; i < length; ++i) {
+        char c = static_cast<char>(p_[at + i]);
+        if (c >= '0' && c <= '9') v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      frames_ = v ? v : 1;
+    }
+  }
+  // Native pixel data must hold every pixel; 0 when the header does not say.
+  std::uint64_t expected_pixel_bytes() const {
+    if (!rows_ || !columns_ || !bits_) return 0;
+    std::uint64_t samples = subsampled_ && samples_ == 3 ? 2 : samples_;
+    return (rows_ * columns_ * samples * frames_ * bits_ + 7) / 8;
+  }
+  std::uint64_t rows_ = 0, columns_ = 0, samples_ = 1, bits_ = 0, frames_ = 1;
+  bool subsampled_ = false;
+
   void note_pixel_data(std::uint32_t tag, int depth, std::size_t start, std::size_t end) {
     if (depth != 0 || tag != kPixelData) return;
     has_pixel_data = true;

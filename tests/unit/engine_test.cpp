@@ -301,3 +301,45 @@ TEST(Deidentifier, FileApiWritesAtomicallyAndNothingOnError) {
   EXPECT_EQ(files, 1u);  // no temporary left behind
   std::filesystem::remove_all(dir);
 }
+
+TEST(BadInput, PixelDataShorterThanItsDimensionsIsRejected) {
+  auto ds = ct_dataset();
+  auto us = [](std::uint32_t tag, std::uint16_t v) {
+    gdcm::DataElement de(gdcm::Tag(static_cast<std::uint16_t>(tag >> 16), static_cast<std::uint16_t>(tag & 0xFFFF)));
+    de.SetVR(gdcm::VR::US);
+    de.SetByteValue(reinterpret_cast<const char*>(&v), 2);
+    return de;
+  };
+  ds.Insert(us(0x00280010, 512));
+  ds.Insert(us(0x00280011, 512));
+  ds.Insert(us(0x00280100, 16));
+  gdcm::DataElement pixels(gdcm::Tag(0x7FE0, 0x0010));
+  pixels.SetVR(gdcm::VR::OW);
+  std::string few(100, '\0');
+  pixels.SetByteValue(few.data(), 100);
+  ds.Insert(pixels);
+  Deidentifier d(Profile(), test_key());
+  std::vector<std::byte> out;
+  auto r = d.deidentify_bytes(to_bytes(ds), out);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kTruncated);
+  few.assign(512 * 512 * 2, '\0');
+  pixels.SetByteValue(few.data(), static_cast<std::uint32_t>(few.size()));
+  ds.Replace(pixels);
+  EXPECT_TRUE(d.deidentify_bytes(to_bytes(ds), out));
+}
+
+TEST(FastPath, PixelBytesPassThroughUnchanged) {
+  auto ds = ct_dataset();
+  gdcm::DataElement pixels(gdcm::Tag(0x7FE0, 0x0010));
+  pixels.SetVR(gdcm::VR::OW);
+  std::string values(4096, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<char>(i * 7);
+  pixels.SetByteValue(values.data(), static_cast<std::uint32_t>(values.size()));
+  ds.Insert(pixels);
+  auto r = run(ds);
+  const auto* bv = r.ds().GetDataElement(gdcm::Tag(0x7FE0, 0x0010)).GetByteValue();
+  ASSERT_NE(bv, nullptr);
+  EXPECT_EQ(std::string(bv->GetPointer(), bv->GetLength()), values);
+  EXPECT_TRUE(get(r.ds(), 0x00100010).starts_with("VEIL^"));
+}
