@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libgdcm-dev libgdcm-tools libssl-dev libyaml-cpp-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libgdcm-dev libgdcm-tools libssl-dev zlib1g-dev libyaml-cpp-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libtbb-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pydicom python3-numpy python3-pytest python3-pil
 )

@@ -3,6 +3,10 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <vector>
+
+#include <zlib.h>
+#include <algorithm>
 
 namespace veil::io {
 namespace {
@@ -190,6 +194,31 @@ class Scanner {
 
 std::uint16_t le16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | p[1] << 8); }
 
+// Raw deflate (RFC 1951), as PS3.5 A.5 prescribes; refuses to grow past a bomb limit.
+bool inflate_raw(const std::uint8_t* data, std::size_t size, std::vector<std::uint8_t>& out) {
+  const std::size_t limit = std::size_t{256} << 20 > size * 64 ? std::size_t{256} << 20 : size * 64;
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return false;
+  z.next_in = const_cast<Bytef*>(data);
+  z.avail_in = static_cast<uInt>(std::min<std::size_t>(size, 0xFFFFFFFFu));
+  out.resize(std::max<std::size_t>(size * 4, 4096));
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    if (z.total_out == out.size()) {
+      if (out.size() >= limit) break;
+      out.resize(std::min(out.size() * 2, limit));
+    }
+    z.next_out = out.data() + z.total_out;
+    z.avail_out = static_cast<uInt>(out.size() - z.total_out);
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc == Z_BUF_ERROR && z.avail_out != 0) break;  // input ended early
+    if (rc == Z_BUF_ERROR) rc = Z_OK;
+  }
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return rc == Z_STREAM_END;
+}
+
 }  // namespace
 
 std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info, const PrescanLimits& limits) {
@@ -231,13 +260,25 @@ std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info
   if (size - pos < 8) return Error{ErrorCode::kNotDicom, "no data set after the file meta"};
 
   const std::string& ts = info.transfer_syntax;
-  if (ts == "1.2.840.10008.1.2.1.99") return std::nullopt;  // deflated: GDCM inflates and checks
+  if (ts == "1.2.840.10008.1.2.1.99") {
+    // Deflated: scan what GDCM will see after inflating (a broken stream made it allocate GBs).
+    std::vector<std::uint8_t> inflated;
+    if (!inflate_raw(p + pos, size - pos, inflated))
+      return Error{ErrorCode::kMalformed, "the deflated data set does not inflate"};
+    if (inflated.size() < 8) return Error{ErrorCode::kNotDicom, "no data set after the file meta"};
+    std::size_t at = 0;
+    Scanner s(inflated.data(), true, false, limits.max_depth);
+    if (auto f = s.dataset(at, inflated.size(), false, 0)) return Error{f->code, f->message};
+    return std::nullopt;  // the pixel data offsets refer to inflated bytes: no pass-through
+  }
   bool big = ts == "1.2.840.10008.1.2.2" || (ts.empty() && big_guess);
   bool explicit_vr = !ts.empty() && ts != "1.2.840.10008.1.2";
   if (ts.empty()) explicit_vr = p[pos + 4] >= 'A' && p[pos + 4] <= 'Z' && p[pos + 5] >= 'A' && p[pos + 5] <= 'Z';
-  // Some writers declare one encoding and use the other; GDCM copes, so accept either.
+  // Only the encoding GDCM will read with is checked: a file that scans clean in the other one
+  // can still make GDCM allocate gigabytes (found by fuzzing). With no declared syntax, GDCM
+  // guesses from the bytes as this scan does.
   std::optional<Fail> first;
-  for (bool ex : {explicit_vr, !explicit_vr}) {
+  for (bool ex : {explicit_vr}) {
     std::size_t at = pos;
     Scanner s(p, ex, big, limits.max_depth);
     auto f = s.dataset(at, size, false, 0);

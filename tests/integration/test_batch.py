@@ -177,3 +177,21 @@ def test_same_sop_instance_twice_is_reported_not_overwritten(tmp_path, key):
     assert list(report["failures_by_reason"]) == ["duplicate"] and duplicates in (1, 2)
     assert report["files"]["deidentified"] == 3 - duplicates
     assert len(list((tmp_path / "out").rglob("*.dcm"))) == 1
+
+
+def test_fuzzer_regressions_are_quarantined_and_the_batch_survives(tmp_path, key):
+    regressions = sorted((ROOT / "tests" / "fuzz" / "regressions").glob("*"))
+    assert regressions, "tests/fuzz/regressions is empty"
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for f in regressions:
+        (inp / f.name).write_bytes(f.read_bytes())
+    shutil.copy(EXAMPLES / "mr_study1.dcm", inp / "good1.dcm")
+    shutil.copy(EXAMPLES / "ct_deflated.dcm", inp / "good2.dcm")
+    r = run("deid", inp, "-o", tmp_path / "out", "--key-file", key, "--quarantine", tmp_path / "q",
+            "--report", tmp_path / "r.json", "--memory-limit", "4096", timeout=300)
+    assert r.returncode == 1, r.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["files"]["deidentified"] == 2
+    assert report["files"]["failed"] == len(regressions)
+    assert len(list((tmp_path / "q").glob("*.dcm"))) == len(regressions)
