@@ -9,7 +9,11 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 
 #include <functional>
 #include <memory>
@@ -141,6 +145,26 @@ std::function<void(const veil::BatchProgress&)> progress_printer(bool quiet) {
   };
 }
 
+int deid_one_file(veil::Deidentifier& deid, const DeidArgs& a) {
+  std::vector<std::byte> bytes, out;
+  if (!read_file(a.inputs[0], bytes)) {
+    fmt::print(stderr, "veil: error: cannot read {}\n", a.inputs[0]);
+    return kExitUsage;
+  }
+  auto r = deid.deidentify_bytes(bytes, out);
+  if (!r) {
+    fmt::print(stderr, "veil: {}: {}: {}\n", a.inputs[0], veil::to_string(r.error().code), r.error().message);
+    return kExitSomeFailed;
+  }
+  if (auto err = veil::write_file_atomically(a.output, out)) {
+    fmt::print(stderr, "veil: {}: {}\n", a.output, err->message);
+    return err->code == veil::ErrorCode::kNoSpace ? 3 : kExitSomeFailed;
+  }
+  if (!a.quiet) fmt::print("veil {}: de-identified {} into {}\n", veil::version(), a.inputs[0], a.output);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
 int run_deid(const DeidArgs& a) {
   veil::Profile profile = build_profile(a.profile, a.options);
   std::optional<fs::path> key_path;
@@ -154,22 +178,19 @@ int run_deid(const DeidArgs& a) {
   if (!a.lookup.empty()) opts.lookup_table = a.lookup;
   veil::Deidentifier deid(profile, std::move(key), opts);
 
-  // One file to one named file: no batch machinery.
+  // One file to one named file: no batch machinery, but still in a child process, so that a
+  // GDCM abort on this file ends in an error message rather than a crash of the command.
   if (a.inputs.size() == 1 && a.files_from.empty() && fs::is_regular_file(a.inputs[0]) &&
       !fs::is_directory(a.output) && a.output.back() != '/') {
-    std::vector<std::byte> bytes, out;
-    if (!read_file(a.inputs[0], bytes)) throw veil::Exception(fmt::format("cannot read {}", a.inputs[0]));
-    auto r = deid.deidentify_bytes(bytes, out);
-    if (!r) {
-      fmt::print(stderr, "veil: {}: {}: {}\n", a.inputs[0], veil::to_string(r.error().code), r.error().message);
-      return kExitSomeFailed;
+    std::fflush(stdout);
+    pid_t pid = ::fork();
+    if (pid == 0) ::_exit(deid_one_file(deid, a));
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (auto err = veil::write_file_atomically(a.output, out)) {
-      fmt::print(stderr, "veil: {}: {}\n", a.output, err->message);
-      return err->code == veil::ErrorCode::kNoSpace ? 3 : kExitSomeFailed;
-    }
-    if (!a.quiet) fmt::print("veil {}: de-identified {} into {}\n", veil::version(), a.inputs[0], a.output);
-    return kExitOk;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    fmt::print(stderr, "veil: {}: crash: the file made the worker process die (GDCM abort)\n", a.inputs[0]);
+    return kExitSomeFailed;
   }
 
   veil::BatchOptions b;

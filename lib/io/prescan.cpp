@@ -43,9 +43,8 @@ class Scanner {
       std::size_t header;
       if (explicit_) {
         char vr[2] = {static_cast<char>(p_[pos + 4]), static_cast<char>(p_[pos + 5])};
-        if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z')
-          return Fail{ErrorCode::kMalformed, "an element without a valid VR in an explicit VR data set"};
         std::string_view v(vr, 2);
+        if (!known_vr(v)) return Fail{ErrorCode::kMalformed, "an element without a valid VR in an explicit VR data set"};
         is_sq = v == "SQ";
         if (long_form(v)) {
           if (end - pos < 12) return Fail{ErrorCode::kTruncated, "the data set ends inside an element header"};
@@ -92,6 +91,7 @@ class Scanner {
   bool has_pixel_data = false;
 
  private:
+  friend std::optional<Error> veil::io::prescan(std::span<const std::byte>, PrescanInfo&, const PrescanLimits&);
   // Rows, Columns, Samples per Pixel, Bits Allocated (US) and Number of Frames (IS) at top level.
   void note_image_attribute(std::uint32_t tag, std::size_t at, std::uint32_t length) {
     if ((tag == 0x00280010 || tag == 0x00280011 || tag == 0x00280002 || tag == 0x00280100) && length == 2) {
@@ -123,6 +123,15 @@ class Scanner {
     has_pixel_data = true;
     pixel_start = start;
     pixel_end = end;
+  }
+
+  static bool known_vr(std::string_view vr) {
+    static constexpr std::string_view kVrs[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO",
+                                                "LT", "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ",
+                                                "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"};
+    for (auto v : kVrs)
+      if (v == vr) return true;
+    return false;
   }
 
   static bool long_form(std::string_view vr) {
@@ -230,6 +239,8 @@ std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info
   while (size - pos >= 8 && le16(p + pos) == 0x0002) {
     info.has_meta = true;
     char vr[2] = {static_cast<char>(p[pos + 4]), static_cast<char>(p[pos + 5])};
+    if (!Scanner::known_vr(std::string_view(vr, 2)))  // GDCM asserts on these
+      return Error{ErrorCode::kMalformed, "a file meta element without a valid VR"};
     std::uint32_t length;
     std::size_t header = 8;
     if (std::memcmp(vr, "OB", 2) == 0 || std::memcmp(vr, "UN", 2) == 0 || std::memcmp(vr, "UT", 2) == 0 ||

@@ -84,10 +84,13 @@ fs::path target_for(const BatchOptions& o, const InputFile& in, const FileResult
 }
 
 // Test hooks for the supervisor's recovery paths: a worker that meets the named input aborts or
-// hangs, as Debian's GDCM does on some malformed files. Inert unless the variables are set.
+// hangs, as Debian's GDCM does on some malformed files, or every file takes a while (so that
+// tests can interrupt a run at a chosen moment). Inert unless the variables are set.
 void fault_injection(const InputFile& file) {
   static const char* abort_on = std::getenv("VEIL_FAULT_INJECT_ABORT");
   static const char* hang_on = std::getenv("VEIL_FAULT_INJECT_HANG");
+  static const char* delay_ms = std::getenv("VEIL_FAULT_INJECT_DELAY_MS");  // every file: slow disk
+  if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(delay_ms)));
   std::string name = file.path.filename().string();
   if (abort_on && name == abort_on) std::abort();
   if (hang_on && name == hang_on) std::this_thread::sleep_for(std::chrono::hours(1));

@@ -25,8 +25,22 @@
 #include "pipeline/journal.h"
 #include "rules/text_util.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define VEIL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VEIL_ASAN 1
+#endif
+#endif
+
 namespace veil {
 namespace {
+
+#ifdef VEIL_ASAN
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
 
 namespace fs = std::filesystem;
 using pipeline::InputFile;
@@ -171,7 +185,7 @@ class Supervisor {
   [[noreturn]] void worker_main(const BatchOptions& o, std::optional<std::vector<InputFile>> fixed, int fd) {
     std::signal(SIGINT, on_signal_in_worker);
     std::signal(SIGTERM, on_signal_in_worker);
-    if (o.memory_limit_bytes > 0) {
+    if (o.memory_limit_bytes > 0 && !kAddressSanitizer) {  // ASan's shadow memory needs the address space
       rlimit lim{o.memory_limit_bytes, o.memory_limit_bytes};
       ::setrlimit(RLIMIT_AS, &lim);
     }

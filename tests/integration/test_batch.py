@@ -37,10 +37,11 @@ def key(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory):
-    """A few hundred real files: pydicom's test files, copied four times under different names."""
+    """About 3000 real files (pydicom's smaller test files under many names), so that a run on
+    one thread lasts a second or two and kills land in the middle of it."""
     root = tmp_path_factory.mktemp("many")
-    files = [p for p in PYDICOM_FILES.rglob("*.dcm") if p.is_file()]
-    for copy in range(4):
+    files = [p for p in PYDICOM_FILES.rglob("*.dcm") if p.is_file() and p.stat().st_size < 64 * 1024]
+    for copy in range(3000 // len(files) + 1):
         d = root / f"set{copy}"
         d.mkdir()
         for i, f in enumerate(files):
@@ -100,19 +101,26 @@ def test_outputs_do_not_depend_on_thread_count(tmp_path, key, many):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory, key, many):
+    """The uninterrupted run's outputs."""
     out = tmp_path_factory.mktemp("reference") / "out"
     run("deid", many, "-o", out, "--key-file", key, "--layout", "mirror", "-q")
     return tree(out)
+
+
+SLOW = {"VEIL_FAULT_INJECT_DELAY_MS": "2"}  # ~3000 files x 2 ms: a run of several seconds
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_kill_9_then_resume_gives_the_uninterrupted_output(tmp_path, key, many, reference, seed):
     out = tmp_path / "out"
     proc = subprocess.Popen([VEIL, "deid", str(many), "-o", str(out), "--key-file", str(key), "--layout", "mirror",
-                             "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(random.Random(seed).uniform(0.05, 0.8))
+                             "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, env={**os.environ, **SLOW})
+    time.sleep(random.Random(seed).uniform(0.1, 2.0))  # a moment within the run
     os.killpg(proc.pid, signal.SIGKILL)  # the supervisor and its worker, as a power cut would
     proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before the kill: the test needs more input"
+    assert len(tree(out)) < len(reference)
     r = run("deid", many, "-o", out, "--key-file", key, "--layout", "mirror", "--resume", "--report",
             tmp_path / "r.json")
     assert r.returncode in (0, 1), r.stderr
@@ -123,9 +131,9 @@ def test_kill_9_then_resume_gives_the_uninterrupted_output(tmp_path, key, many, 
 def test_sigterm_finishes_files_in_flight_and_exits_3(tmp_path, key, many):
     out = tmp_path / "out"
     proc = subprocess.Popen([VEIL, "deid", str(many), "-o", str(out), "--key-file", str(key), "--layout", "mirror",
-                             "--threads", "1", "--report", str(tmp_path / "r.json")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.3)
+                             "--report", str(tmp_path / "r.json")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **SLOW})
+    time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 3
     report = json.loads((tmp_path / "r.json").read_text())
