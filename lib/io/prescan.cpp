@@ -86,6 +86,9 @@ class Scanner {
     return std::nullopt;
   }
 
+ // The items of a sequence value with defined length (or up to its delimiter).
+  std::optional<Fail> sequence_items(std::size_t& pos, std::size_t end) { return items(pos, end, 1); }
+
  // The top-level Pixel Data element: where its header starts and its value ends.
   std::size_t pixel_start = 0, pixel_end = 0;
   bool has_pixel_data = false;
@@ -229,6 +232,12 @@ bool inflate_raw(const std::uint8_t* data, std::size_t size, std::vector<std::ui
 }
 
 }  // namespace
+
+bool valid_implicit_items(std::span<const std::byte> value, const PrescanLimits& limits) {
+  Scanner s(reinterpret_cast<const std::uint8_t*>(value.data()), false, false, limits.max_depth);
+  std::size_t pos = 0;
+  return !s.sequence_items(pos, value.size());
+}
 
 std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info, const PrescanLimits& limits) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());

@@ -29,6 +29,10 @@ struct PrescanInfo {
   std::optional<PixelDataSpan> pixel_data;  // top level only; not known for deflated data sets
 };
 
+// True when `value` is a well-formed run of implicit VR little endian items, which is what a
+// sequence stored as UN (or read without its VR) holds. GDCM asserts on malformed ones.
+bool valid_implicit_items(std::span<const std::byte> value, const PrescanLimits& limits = {});
+
 // nullopt and `info` filled when the bytes look sound; else the reason, never a value from the file.
 std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info, const PrescanLimits& limits = {});
 

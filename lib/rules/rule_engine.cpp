@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "io/prescan.h"
 #include "rules/date_shift.h"
 #include "rules/text_util.h"
 
@@ -237,7 +238,11 @@ class Walker {
   // Keeps a sequence and de-identifies its items. False when the value does not parse as items.
   bool keep_sequence(const gdcm::DataElement& de, gdcm::DataSet& out) {
     gdcm::SmartPointer<gdcm::SequenceOfItems> sq = const_cast<gdcm::SequenceOfItems*>(items_of(de));
-    if (!sq) {
+    const gdcm::ByteValue* bv = de.GetByteValue();
+    // Raw bytes (UN, or a sequence GDCM read without its VR) are checked before GDCM parses
+    // them: it asserts on malformed items (found by fuzzing).
+    if (!sq && bv && bv->GetLength() > 0 &&
+        io::valid_implicit_items({reinterpret_cast<const std::byte*>(bv->GetPointer()), bv->GetLength()})) {
       try {
         sq = de.GetValueAsSQ();
       } catch (...) {
