@@ -2,7 +2,7 @@
 # Installs everything veil needs to build and test on Debian 12, from Debian's packages.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git clang libclang-rt-dev
   libgdcm-dev libgdcm-tools libssl-dev zlib1g-dev libyaml-cpp-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libtbb-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pydicom python3-numpy python3-pytest python3-pil
