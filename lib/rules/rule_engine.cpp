@@ -105,9 +105,12 @@ struct Context {
 
 }  // namespace
 
+bool is_composite(Code code) {
+  return code == Code::kZD || code == Code::kXZ || code == Code::kXD || code == Code::kXZD || code == Code::kXZU;
+}
+
 Code resolve_code(Code code, std::optional<int> ciod, const std::string& path_key, std::uint32_t tag, bool nested) {
-  if (code != Code::kZD && code != Code::kXZ && code != Code::kXD && code != Code::kXZD && code != Code::kXZU)
-    return code;
+  if (!is_composite(code)) return code;
   std::optional<AttrType> type;
   const Tables& t = Tables::get();
   if (ciod) {
@@ -220,9 +223,12 @@ class Walker {
       record(Action::kRemove);
       return;
     }
-    std::string path_key;
-    for (std::size_t i = 0; i < ctx_.path.size(); ++i) path_key += (i ? ">" : "") + tag_hex(ctx_.path[i]);
-    Code resolved = resolve_code(code, ctx_.ciod, path_key, tag, ctx_.path.size() > 1);
+    Code resolved = code;
+    if (is_composite(code)) {  // only these need the attribute's path and Type
+      std::string path_key;
+      for (std::size_t i = 0; i < ctx_.path.size(); ++i) path_key += (i ? ">" : "") + tag_hex(ctx_.path[i]);
+      resolved = resolve_code(code, ctx_.ciod, path_key, tag, ctx_.path.size() > 1);
+    }
     apply(de, tag, dict, resolved, listed.has_value(), out);
   }
 

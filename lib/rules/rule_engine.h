@@ -33,6 +33,8 @@ class RuleEngine {
   const TextCleaner& cleaner_;
 };
 
+bool is_composite(Code code);  // Z/D, X/Z, X/D, X/Z/D, X/Z/U*
+
 // The Type-based resolution of a composite code (Table E.1-1a); simple codes pass through.
 // `ciod` is the IOD of the file's SOP class, nullopt when the class is not in the tables.
 Code resolve_code(Code code, std::optional<int> ciod, const std::string& path_key, std::uint32_t tag, bool nested);
