@@ -248,8 +248,12 @@ std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info
   while (size - pos >= 8 && le16(p + pos) == 0x0002) {
     info.has_meta = true;
     char vr[2] = {static_cast<char>(p[pos + 4]), static_cast<char>(p[pos + 5])};
-    if (!Scanner::known_vr(std::string_view(vr, 2)))  // GDCM asserts on these
-      return Error{ErrorCode::kMalformed, "a file meta element without a valid VR"};
+    std::string_view meta_vr(vr, 2);
+    if (!Scanner::known_vr(meta_vr)) return Error{ErrorCode::kMalformed, "a file meta element without a valid VR"};
+    // GDCM 3.0.21 reads only these in the file meta and asserts (aborts) on others, such as the
+    // UR of newer presentation-address elements.
+    if (meta_vr != "UL" && meta_vr != "OB" && meta_vr != "UI" && meta_vr != "SH" && meta_vr != "AE")
+      return Error{ErrorCode::kUnsupported, "a file meta element of a VR GDCM cannot read"};
     std::uint32_t length;
     std::size_t header = 8;
     if (std::memcmp(vr, "OB", 2) == 0 || std::memcmp(vr, "UN", 2) == 0 || std::memcmp(vr, "UT", 2) == 0 ||
