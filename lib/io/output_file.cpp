@@ -23,16 +23,30 @@ Expected<bool> MappedFile::open(const fs::path& path, MappedFile& out) {
   if (::fstat(out.fd_, &st) != 0 || !S_ISREG(st.st_mode)) return Error{ErrorCode::kIo, "the input is not a regular file"};
   out.size_ = static_cast<std::size_t>(st.st_size);
   if (out.size_ == 0) return true;
+  constexpr std::size_t kReadBelow = 256 * 1024;
+  if (out.size_ < kReadBelow) {
+    out.buffer_.resize(out.size_);
+    std::size_t done = 0;
+    while (done < out.size_) {
+      ssize_t n = ::pread(out.fd_, out.buffer_.data() + done, out.size_ - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Error{ErrorCode::kIo, "cannot read the input"};
+      done += static_cast<std::size_t>(n);
+    }
+    out.data_ = out.buffer_.data();
+    return true;
+  }
   out.data_ = ::mmap(nullptr, out.size_, PROT_READ, MAP_PRIVATE, out.fd_, 0);
   if (out.data_ == MAP_FAILED) {
     out.data_ = nullptr;
     return Error{ErrorCode::kIo, "cannot map the input"};
   }
+  out.mapped_ = true;
   return true;
 }
 
 MappedFile::~MappedFile() {
-  if (data_) ::munmap(data_, size_);
+  if (mapped_) ::munmap(data_, size_);
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -79,7 +93,12 @@ bool same_content(const fs::path& a, const fs::path& b) {
 std::optional<Error> write_atomically(const fs::path& path, std::string_view head, const MappedFile* source,
                                       std::size_t tail_offset, std::size_t tail_length, bool durable, bool replace) {
   std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  // Consecutive outputs usually share a directory (one series): skip the stat chain then.
+  thread_local fs::path last_directory;
+  if (path.has_parent_path() && path.parent_path() != last_directory) {
+    fs::create_directories(path.parent_path(), ec);
+    if (!ec) last_directory = path.parent_path();
+  }
   static std::atomic<std::uint64_t> counter{0};  // unique per process and write
   fs::path tmp = path;
   tmp += fmt::format(".veil-tmp-{}-{}", ::getpid(), counter++);
@@ -87,6 +106,10 @@ std::optional<Error> write_atomically(const fs::path& path, std::string_view hea
     return Error{errno == ENOSPC || errno == EDQUOT ? ErrorCode::kNoSpace : ErrorCode::kIo, what};
   };
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ENOENT && path.has_parent_path()) {  // the cached directory went away
+    fs::create_directories(path.parent_path(), ec);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
   if (fd < 0) return failure("cannot create the output file");
   bool ok = write_all(fd, head.data(), head.size());
   if (ok && source && tail_length) ok = copy_range(*source, tail_offset, tail_length, fd);

@@ -7,12 +7,14 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "veil/error.h"
 
 namespace veil::io {
 
-// A read-only private mapping of a whole file. Pages GDCM never reads are never faulted in.
+// A whole input file, read-only: small files are read into memory (cheaper than mapping them),
+// larger ones mapped, so that pages GDCM never reads are never faulted in.
 class MappedFile {
  public:
   static Expected<bool> open(const std::filesystem::path& path, MappedFile& out);
@@ -26,8 +28,10 @@ class MappedFile {
 
  private:
   int fd_ = -1;
-  void* data_ = nullptr;
+  void* data_ = nullptr;  // mapped, or pointing into buffer_
   std::size_t size_ = 0;
+  bool mapped_ = false;
+  std::vector<std::byte> buffer_;
 };
 
 // Writes `head` and then [tail_offset, tail_offset + tail_length) of `source` to a temporary name

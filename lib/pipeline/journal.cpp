@@ -35,9 +35,9 @@ std::pair<std::uint64_t, std::uint64_t> prefix(const std::string& hex) {
 }  // namespace
 
 std::string Journal::key(const fs::path& input) {
-  std::error_code ec;
-  fs::path abs = fs::absolute(input, ec);
-  return sha256_hex((ec ? input : abs).lexically_normal().string());
+  static const fs::path cwd = fs::current_path();  // one getcwd, not one per file
+  fs::path abs = input.is_absolute() ? input : cwd / input;
+  return sha256_hex(abs.lexically_normal().string());
 }
 
 Journal::Journal(const fs::path& output_root, bool resume, bool writable) {
