@@ -72,6 +72,8 @@ class Scanner {
         continue;
       }
       if (length > end - pos) return Fail{ErrorCode::kTruncated, "an element length runs past the end of the file"};
+      // PS3.5 7.1.1: lengths are even. GDCM asserts (aborts) on odd ones inside items.
+      if (depth > 0 && length % 2) return Fail{ErrorCode::kMalformed, "an odd element length inside a sequence item"};
       if (is_sq) {
         std::size_t sq_pos = pos;
         if (auto f = items(sq_pos, pos + length, depth + 1)) return f;
@@ -171,6 +173,7 @@ class Scanner {
         if (auto f = dataset(pos, end, true, depth + 1)) return f;
       } else {
         if (len > end - pos) return Fail{ErrorCode::kTruncated, "an item runs past the end of the file"};
+        if (len % 2) return Fail{ErrorCode::kMalformed, "an odd item length"};
         std::size_t item_pos = pos;
         if (auto f = dataset(item_pos, pos + len, false, depth + 1)) return f;
         pos += len;
@@ -191,6 +194,7 @@ class Scanner {
         if (auto f = dataset(pos, end, true, depth)) return f;
       } else {
         if (len > end - pos) return Fail{ErrorCode::kMalformed, "an item runs past the end of its sequence"};
+        if (len % 2) return Fail{ErrorCode::kMalformed, "an odd item length"};
         std::size_t item_pos = pos;
         if (auto f = dataset(item_pos, pos + len, false, depth)) return f;
         pos += len;
