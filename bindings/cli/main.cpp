@@ -3,18 +3,14 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
-
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 
@@ -60,14 +56,6 @@ veil::Profile build_profile(const std::string& name, const std::vector<std::stri
     p.enable(*opt);
   }
   return p;
-}
-
-bool read_file(const fs::path& path, std::vector<std::byte>& bytes) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) return false;
-  bytes.resize(static_cast<std::size_t>(f.tellg()));
-  f.seekg(0);
-  return static_cast<bool>(f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())));
 }
 
 void print_summary(const veil::Profile& profile, const veil::BatchReport& r, const DeidArgs& a) {
@@ -146,19 +134,10 @@ std::function<void(const veil::BatchProgress&)> progress_printer(bool quiet) {
 }
 
 int deid_one_file(veil::Deidentifier& deid, const DeidArgs& a) {
-  std::vector<std::byte> bytes, out;
-  if (!read_file(a.inputs[0], bytes)) {
-    fmt::print(stderr, "veil: error: cannot read {}\n", a.inputs[0]);
-    return kExitUsage;
-  }
-  auto r = deid.deidentify_bytes(bytes, out);
+  auto r = deid.deidentify_file(a.inputs[0], a.output);
   if (!r) {
     fmt::print(stderr, "veil: {}: {}: {}\n", a.inputs[0], veil::to_string(r.error().code), r.error().message);
-    return kExitSomeFailed;
-  }
-  if (auto err = veil::write_file_atomically(a.output, out)) {
-    fmt::print(stderr, "veil: {}: {}\n", a.output, err->message);
-    return err->code == veil::ErrorCode::kNoSpace ? 3 : kExitSomeFailed;
+    return r.error().code == veil::ErrorCode::kNoSpace ? 3 : kExitSomeFailed;
   }
   if (!a.quiet) fmt::print("veil {}: de-identified {} into {}\n", veil::version(), a.inputs[0], a.output);
   std::fflush(stdout);
