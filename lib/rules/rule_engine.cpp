@@ -198,6 +198,33 @@ class Walker {
     return safe_private_element(tag, scope);
   }
 
+  // A safe private attribute is kept, but a sequence's items still go through every rule (they
+  // can hold names) and UIDs are mapped like public ones, so that no instance UID survives.
+  void keep_safe_private(const gdcm::DataElement& de, std::uint32_t tag, const PrivateScope& scope, gdcm::DataSet& out) {
+    auto e = static_cast<std::uint16_t>(tag & 0xFFFF);
+    const std::string* vr = nullptr;
+    if (e >= 0x1000) {
+      auto c = scope.creators.find((tag >> 16 << 8) | (e >> 8));
+      vr = tables_.safe_private_vr(static_cast<std::uint16_t>(tag >> 16), c->second, static_cast<std::uint8_t>(e & 0xFF));
+    }
+    bool is_sq = items_of(de) || de.GetVR() == gdcm::VR::SQ || (vr && *vr == "SQ");
+    bool is_ui = de.GetVR() == gdcm::VR::UI || (vr && *vr == "UI");
+    if (is_sq) {
+      if (keep_sequence(de, out)) record(Action::kKeep, false);
+      else record(Action::kRemove);
+      return;
+    }
+    if (is_ui && !de.IsEmpty()) {
+      gdcm::DataElement copy = de;
+      set_string(copy, map_uids(std::string(trim(value_of(de)))), gdcm::VR::UI);
+      out.Insert(copy);
+      record(Action::kUid);
+      return;
+    }
+    record(Action::kKeep, false);
+    out.Insert(de);
+  }
+
   void element(const gdcm::DataElement& de, std::uint32_t tag, const PrivateScope& scope, gdcm::DataSet& out) {
     auto group = static_cast<std::uint16_t>(tag >> 16);
     if (group == 0x0002 || (tag & 0xFFFF) == 0) {  // file meta is rebuilt; group lengths go stale
@@ -207,8 +234,7 @@ class Walker {
     if (group & 1) {
       if (keep_private(tag, scope)) {
         ctx_.result->private_kept++;
-        record(Action::kKeep, false);
-        out.Insert(de);
+        keep_safe_private(de, tag, scope, out);
       } else {
         ctx_.result->private_removed++;
         record(Action::kRemove);

@@ -113,7 +113,7 @@ Tables::Tables() {
     }
   });
   for_each_row(embedded::safe_private_tsv, nullptr, [&](const std::vector<std::string_view>& f) {
-    safe_private_.insert(fmt::format("{}|{}|{}", f[0], f[1], f[2]));
+    safe_private_.emplace(fmt::format("{}|{}|{}", f[0], f[1], f[2]), f.size() > 3 ? std::string(f[3]) : std::string());
   });
   for_each_row(embedded::iod_types_tsv, nullptr, [&](const std::vector<std::string_view>& f) {
     if (f[0] == "S") {
@@ -148,8 +148,9 @@ std::optional<std::uint32_t> Tables::tag_for_keyword(std::string_view keyword) c
   return it->second;
 }
 
-bool Tables::safe_private(std::uint16_t group, std::string_view creator, std::uint8_t element) const {
-  return safe_private_.contains(fmt::format("{:04X}|{:02X}|{}", group, element, creator));
+const std::string* Tables::safe_private_vr(std::uint16_t group, std::string_view creator, std::uint8_t element) const {
+  auto it = safe_private_.find(fmt::format("{:04X}|{:02X}|{}", group, element, creator));
+  return it == safe_private_.end() ? nullptr : &it->second;
 }
 
 std::optional<int> Tables::ciod_for_sop_class(std::string_view uid) const {

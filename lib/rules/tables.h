@@ -52,7 +52,11 @@ class Tables {
   const DictEntry* dictionary(std::uint32_t tag) const;
   std::optional<std::uint32_t> tag_for_keyword(std::string_view keyword) const;
 
-  bool safe_private(std::uint16_t group, std::string_view creator, std::uint8_t element) const;
+  bool safe_private(std::uint16_t group, std::string_view creator, std::uint8_t element) const {
+    return safe_private_vr(group, creator, element) != nullptr;
+  }
+  // The VR Table E.3.10-1 gives a safe private attribute ("" when it gives none); null if not safe.
+  const std::string* safe_private_vr(std::uint16_t group, std::string_view creator, std::uint8_t element) const;
 
   std::optional<int> ciod_for_sop_class(std::string_view sop_class_uid) const;
   // `path` is "00100020" at top level, "00081111>00080080" inside sequences.
@@ -71,7 +75,7 @@ class Tables {
   std::unordered_map<std::uint32_t, DictEntry> dict_;
   std::vector<std::pair<TagPattern, DictEntry>> dict_patterns_;
   std::unordered_map<std::string, std::uint32_t> keywords_;
-  std::unordered_set<std::string> safe_private_;  // "GGGG|EE|creator"
+  std::unordered_map<std::string, std::string> safe_private_;  // "GGGG|EE|creator" -> VR
   std::unordered_map<std::string, int> sop_to_ciod_;
   std::unordered_map<std::string, AttrType> types_;  // "ciod|path"
   std::unordered_map<std::uint32_t, Code> fallback_;

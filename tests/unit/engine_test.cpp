@@ -343,3 +343,19 @@ TEST(FastPath, PixelBytesPassThroughUnchanged) {
   EXPECT_EQ(std::string(bv->GetPointer(), bv->GetLength()), values);
   EXPECT_TRUE(get(r.ds(), 0x00100010).starts_with("VEIL^"));
 }
+
+TEST(RuleEngine, SafePrivateSequencesAreProcessedAndTheirUidsMapped) {
+  auto ds = ct_dataset();
+  ds.Insert(text(0x20010010, gdcm::VR::LO, "Philips Imaging DD 001"));
+  gdcm::DataSet nested;
+  nested.Insert(text(0x00100010, gdcm::VR::PN, "HIDDEN^CANARY"));
+  nested.Insert(text(0x00081155, gdcm::VR::UI, "1.2.826.0.1.3680043.99.55"));
+  ds.Insert(sequence(0x2001105F, {nested}));  // (2001,xx5F) SQ, safe in Table E.3.10-1
+  Profile p;
+  p.enable(Option::kRetainSafePrivate);
+  auto r = run(ds, p);
+  ASSERT_TRUE(has(r.ds(), 0x2001105F));
+  EXPECT_FALSE(contains(r.bytes, "CANARY"));
+  EXPECT_FALSE(contains(r.bytes, "1.2.826.0.1.3680043.99.55"));
+  EXPECT_TRUE(get(item(r.ds(), 0x2001105F), 0x00081155).starts_with("2.25."));
+}
