@@ -11,6 +11,7 @@
 #include <oneapi/tbb/parallel_pipeline.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -56,6 +57,8 @@ std::string event_line(char kind, const InputFile& file, const std::string& fiel
 }
 
 namespace {
+
+constexpr std::uint64_t kMaxBytesInFlight = std::uint64_t{1} << 30;
 
 struct Job {
   std::uint64_t id = 0;
@@ -134,6 +137,31 @@ void process(Deidentifier& deid, const BatchOptions& o, Job& job, bool want_hash
   job.result.changes.clear();  // the per-element list is not kept across a whole archive
 }
 
+// Caps the bytes of input being processed at once (a file's memory lives only inside the
+// processing stage), so that huge files (multi-frame cines of gigabytes) do not run side by side
+// on every thread. A file larger than the cap still runs, alone.
+class ByteBudget {
+ public:
+  explicit ByteBudget(std::uint64_t cap) : cap_(cap) {}
+  void acquire(std::uint64_t n) {
+    std::unique_lock lock(mutex_);
+    freed_.wait(lock, [&] { return in_flight_ == 0 || in_flight_ + n <= cap_; });
+    in_flight_ += n;
+  }
+  void release(std::uint64_t n) {
+    {
+      std::lock_guard lock(mutex_);
+      in_flight_ -= n;
+    }
+    freed_.notify_all();
+  }
+
+ private:
+  std::uint64_t cap_, in_flight_ = 0;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+};
+
 void add_counts(BatchReport& report, const FileResult& r) {
   for (int i = 0; i < kActionCount; ++i) report.counts[i] += r.counts[i];
   report.unknown_public_removed += r.unknown_public_removed;
@@ -165,6 +193,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
   }
   tbb::enumerable_thread_specific<Deidentifier> workers([&] { return worker.clone(); });
   DurableJournal durable(journal, o.output);  // inert when the journal is read-only
+  ByteBudget budget(kMaxBytesInFlight);
 
   BatchReport report;
   std::uint64_t next_id = 0;
@@ -201,6 +230,9 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
           tbb::make_filter<Job*, Job*>(tbb::filter_mode::parallel,
                                        [&](Job* job) -> Job* {
                                          send(event_fd, event_line('S', job->file));
+                                         std::error_code size_error;
+                                         std::uint64_t size = fs::file_size(job->file.path, size_error);
+                                         budget.acquire(size);  // before the clock of the time limit starts
                                          if (in_flight) in_flight->begin(job->id, job->file);
                                          try {
                                            process(workers.local(), o, *job, audit.has_value());
@@ -210,6 +242,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
                                            job->message = "unexpected failure while de-identifying";
                                          }
                                          if (in_flight) in_flight->end(job->id);
+                                         budget.release(size);
                                          return job;
                                        }) &
           tbb::make_filter<Job*, void>(tbb::filter_mode::serial_out_of_order, [&](Job* raw) {
