@@ -101,6 +101,7 @@ struct Context {
   std::string new_patient_id, new_patient_name;
   FileResult* result = nullptr;
   std::vector<std::uint32_t> path;
+  int cleaning = 0;  // > 0 inside a sequence whose code is C
 };
 
 }  // namespace
@@ -331,14 +332,20 @@ class Walker {
       return;
     }
     if (is_sq) {
-      if (code == Code::kZ) {
+      // Z, and D: a dummy sequence is one with no items, so nothing of the original survives
+      // (the Content Sequence of a report is D under the Basic Profile; its text is only kept,
+      // cleaned, under Clean Structured Content).
+      if (code == Code::kZ || code == Code::kD) {
         empty_sequence(de, out);
         record(Action::kEmpty);
-      } else if (keep_sequence(de, out)) {
-        record(code == Code::kC ? Action::kClean : Action::kKeep, false);
-      } else {
-        record(Action::kRemove);  // a sequence whose items do not parse cannot be checked
+        return;
       }
+      // C: the items are kept and every text they hold is cleaned, listed in the table or not.
+      if (code == Code::kC) ++ctx_.cleaning;
+      bool kept = keep_sequence(de, out);
+      if (code == Code::kC) --ctx_.cleaning;
+      if (kept) record(code == Code::kC ? Action::kClean : Action::kKeep, false);
+      else record(Action::kRemove);  // a sequence whose items do not parse cannot be checked
       return;
     }
     std::string original(trim(value_of(de)));
@@ -378,7 +385,19 @@ class Walker {
         if (!clean(copy, vr, original)) return;
         break;
       default:  // K, and attributes the table does not name
-        if (vr == gdcm::VR::UI && !listed && !original.empty() && !keeps_unlisted_uid(dict, original)) {
+        if (!listed && ctx_.cleaning > 0 && is_text_vr(vr) && vr != gdcm::VR::CS) {
+          if (!clean(copy, vr, original)) return;  // free text inside cleaned structured content
+        } else if (listed && is_text_vr(vr) && !original.empty() &&
+                   !(ctx_.iso2022 && original.find('\x1b') != std::string::npos)) {
+          // Kept by an option (device identity, say): still never this patient's own values.
+          std::string cleaned = TextCleaner::remove_file_phi(original, ctx_.phi);
+          if (cleaned != original) {
+            set_string(copy, cleaned, vr);
+            record(Action::kClean);
+          } else {
+            record(Action::kKeep, false);
+          }
+        } else if (vr == gdcm::VR::UI && !listed && !original.empty() && !keeps_unlisted_uid(dict, original)) {
           set_string(copy, map_uids(original), vr);
           record(Action::kUid);
         } else {
@@ -439,16 +458,22 @@ class Walker {
   const Tables& tables_;
 };
 
-void gather_phi(const gdcm::DataSet& ds, FilePhi& phi) {
+// The file's identifying values, read before any change. Institution and device values count
+// only when the profile does not retain them.
+void gather_phi(const gdcm::DataSet& ds, const Profile& profile, FilePhi& phi) {
   for (std::uint32_t tag : {kPatientName, 0x00101060u /* mother's birth name */, 0x00081050u, 0x00080090u, 0x00081060u,
                             0x00081070u, 0x00321032u, 0x00081048u, 0x00101001u /* other names */})
     phi.add_words(value_of(ds, tag), 2);
-  for (std::uint32_t tag : {0x00080080u, 0x00080081u, 0x00101040u, 0x00081010u})  // institution, address, station
-    phi.add_words(value_of(ds, tag), 3);
-  for (std::uint32_t tag : {kPatientId, 0x00101000u /* other IDs */, kAccessionNumber, 0x00102154u /* phone */,
-                            0x00181000u /* device serial */})
+  for (std::uint32_t tag : {kPatientId, 0x00101000u /* other IDs */, kAccessionNumber, 0x00102154u /* phone */})
     phi.add_substring(value_of(ds, tag), 3);
+  phi.add_words(value_of(ds, 0x00101040u), 3);  // patient's address
   phi.add_date(value_of(ds, 0x00100030u));
+  if (!profile.has(Option::kRetainInstitutionIdentity))
+    for (std::uint32_t tag : {0x00080080u, 0x00080081u}) phi.add_words(value_of(ds, tag), 3);  // institution
+  if (!profile.has(Option::kRetainDeviceIdentity)) {
+    phi.add_words(value_of(ds, 0x00081010u), 3);       // station name
+    phi.add_substring(value_of(ds, 0x00181000u), 3);  // device serial number
+  }
 }
 
 }  // namespace
@@ -463,7 +488,7 @@ gdcm::DataSet RuleEngine::apply(const gdcm::DataSet& in, const std::optional<Sub
   ctx.new_patient_id = subject ? subject->id : pseudo_.patient_id(id);
   ctx.new_patient_name = subject && !subject->name.empty() ? subject->name : pseudo_.patient_name(name);
   ctx.iso2022 = value_of(in, kSpecificCharacterSet).find("2022") != std::string::npos;
-  gather_phi(in, ctx.phi);
+  gather_phi(in, profile_.profile(), ctx.phi);
   Walker walker(profile_, pseudo_, cleaner_, ctx);
   gdcm::DataSet out = walker.walk(in);
   result.patient_pseudonym = id.empty() && !subject ? std::string() : ctx.new_patient_id;

@@ -1,5 +1,6 @@
 #include "rules/text_cleaner.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "rules/text_util.h"
@@ -51,8 +52,9 @@ TextCleaner::TextCleaner() {
   };
 }
 
-std::string TextCleaner::clean(std::string_view text, const FilePhi& phi) const {
-  std::string s(text);
+namespace {
+
+void remove_substrings(std::string& s, const FilePhi& phi) {
   for (const auto& sub : phi.substrings) {
     if (sub.empty()) continue;
     std::string upper = to_upper(s);
@@ -61,8 +63,10 @@ std::string TextCleaner::clean(std::string_view text, const FilePhi& phi) const 
       upper.erase(pos, sub.size());
     }
   }
-  for (const auto& re : patterns_) s = std::regex_replace(s, re, "");
-  // Word by word: drop any word that is one of the file's identifying tokens.
+}
+
+// Drops every word that is one of the file's identifying tokens, then the gaps left behind.
+std::string remove_tokens(const std::string& s, const FilePhi& phi) {
   std::string out;
   std::size_t i = 0;
   while (i < s.size()) {
@@ -73,17 +77,29 @@ std::string TextCleaner::clean(std::string_view text, const FilePhi& phi) const 
     std::size_t j = i;
     while (j < s.size() && is_word_char(s[j])) ++j;
     std::string word = s.substr(i, j - i), upper = to_upper(word);
-    bool hit = false;
-    for (const auto& t : phi.tokens)
-      if (t == upper) hit = true;
-    if (!hit) out += word;
+    if (std::find(phi.tokens.begin(), phi.tokens.end(), upper) == phi.tokens.end()) out += word;
     i = j;
   }
-  // Collapse the gaps the removals left.
   std::string collapsed;
   for (char c : out)
     if (!(c == ' ' && (collapsed.empty() || collapsed.back() == ' '))) collapsed += c;
   return std::string(trim(collapsed));
+}
+
+}  // namespace
+
+std::string TextCleaner::clean(std::string_view text, const FilePhi& phi) const {
+  std::string s(text);
+  remove_substrings(s, phi);  // IDs first, before the digit patterns cut them into pieces
+  for (const auto& re : patterns_) s = std::regex_replace(s, re, "");
+  return remove_tokens(s, phi);
+}
+
+std::string TextCleaner::remove_file_phi(std::string_view text, const FilePhi& phi) {
+  std::string s(text);
+  remove_substrings(s, phi);
+  std::string out = remove_tokens(s, phi);
+  return out == trim(text) ? std::string(text) : out;
 }
 
 }  // namespace veil::rules

@@ -21,6 +21,9 @@ class TextCleaner {
  public:
   TextCleaner();  // compiles the pattern rules once; const methods are thread-safe
   std::string clean(std::string_view text, const FilePhi& phi) const;
+  // Only this file's own identifying values, no pattern rules: for values an option retains
+  // (a station name or device description must not carry the patient's name).
+  static std::string remove_file_phi(std::string_view text, const FilePhi& phi);
 
  private:
   std::vector<std::regex> patterns_;

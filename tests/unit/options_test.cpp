@@ -104,3 +104,30 @@ TEST(Options, EachOptionAddsItsCid7050Code) {
     EXPECT_EQ(get(item(r.ds(), 0x00120064, 2), 0x00080100), o.code) << o.name;
   }
 }
+
+TEST(Options, ReportTextIsDroppedUnderBasicAndCleanedUnderCleanStructuredContent) {
+  auto ds = ct_dataset();
+  gdcm::DataSet content;
+  content.Insert(text(0x0040A040, gdcm::VR::CS, "TEXT"));
+  content.Insert(text(0x0040A160, gdcm::VR::UT, "Findings for John Doe on 2020-03-15: no nodule"));
+  ds.Insert(sequence(0x0040A730, {content}));
+  auto basic = run(ds);
+  EXPECT_EQ(item_count(basic.ds(), 0x0040A730), 0u);  // D on a sequence: no items survive
+  EXPECT_FALSE(contains(basic.bytes, "nodule"));
+  auto cleaned = run_with(ds, Option::kCleanStructuredContent);
+  ASSERT_EQ(item_count(cleaned.ds(), 0x0040A730), 1u);
+  std::string report = get(item(cleaned.ds(), 0x0040A730), 0x0040A160);
+  EXPECT_TRUE(report.starts_with("Findings for")) << report;
+  EXPECT_TRUE(report.ends_with("no nodule")) << report;
+  for (const char* phi : {"John", "Doe", "2020", "03-15"}) EXPECT_EQ(report.find(phi), std::string::npos) << report;
+  EXPECT_EQ(get(item(cleaned.ds(), 0x0040A730), 0x0040A040), "TEXT");
+}
+
+TEST(Options, RetainedDeviceValuesStillLoseThePatientsOwnValues) {
+  auto ds = ct_dataset();
+  ds.Insert(text(0x00081010, gdcm::VR::SH, "DOE WARD CT"));                     // Station Name
+  ds.Insert(text(0x00500020, gdcm::VR::LO, "SAINT ELSEWHERE scanner MRN12345"));  // Device Description
+  auto r = run_with(ds, Option::kRetainDeviceIdentity);
+  EXPECT_EQ(get(r.ds(), 0x00081010), "WARD CT");
+  EXPECT_EQ(get(r.ds(), 0x00500020), "scanner");  // institution not retained, so not kept here either
+}
