@@ -247,7 +247,12 @@ std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info
   const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
   const std::size_t size = bytes.size();
   std::size_t pos = 0;
-  if (size >= 132 && std::memcmp(p + 128, "DICM", 4) == 0) pos = 132;
+  if (size >= 132 && std::memcmp(p + 128, "DICM", 4) == 0) {
+    pos = 132;
+    // GDCM falls back to guessing modes when the meta is missing, and asserts in some of them.
+    if (size - pos < 8 || le16(p + pos) != 0x0002)
+      return Error{ErrorCode::kMalformed, "no file meta after the DICM prefix"};
+  }
   // File meta: always explicit VR little endian, group 0002.
   while (size - pos >= 8 && le16(p + pos) == 0x0002) {
     info.has_meta = true;
