@@ -204,3 +204,21 @@ def test_fuzzer_regressions_are_quarantined_and_the_batch_survives(tmp_path, key
     assert files["total"] == len(regressions) + 2 == files["deidentified"] + files["failed"]
     assert files["deidentified"] >= 2
     assert len(list((tmp_path / "q").glob("*.dcm"))) == files["failed"]
+
+
+def test_a_full_disk_stops_the_batch_with_exit_3(tmp_path, key, many):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        r = run("deid", many, "-o", disk / "out", "--key-file", key, "--layout", "mirror",
+                "--report", tmp_path / "r.json")
+        assert r.returncode == 3, r.stderr
+        report = json.loads((tmp_path / "r.json").read_text())
+        assert report["stopped"] and report["stop_reason"] == "disk full"
+        assert "no-space" not in report["failures_by_reason"]  # not a per-file failure
+        assert not list((disk / "out").rglob("*.veil-tmp-*"))
+    finally:
+        subprocess.run(["umount", str(disk)])
