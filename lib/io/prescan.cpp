@@ -34,6 +34,7 @@ class Scanner {
       const std::size_t element_start = pos;
       if (tag == kItemEnd) {
         if (!until_item_end) return Fail{ErrorCode::kMalformed, "an item delimiter outside an item"};
+        if (read32(pos + 4) != 0) return Fail{ErrorCode::kMalformed, "a delimiter with a length"};
         pos += 8;
         return std::nullopt;
       }
@@ -164,7 +165,10 @@ class Scanner {
       std::uint32_t t = read_tag(pos);
       std::uint32_t len = read32(pos + 4);
       pos += 8;
-      if (t == kSequenceEnd) return std::nullopt;
+      if (t == kSequenceEnd) {  // GDCM asserts (aborts) on a delimiter with a length
+        if (len != 0) return Fail{ErrorCode::kMalformed, "a delimiter with a length"};
+        return std::nullopt;
+      }
       if (t != kItem) return Fail{ErrorCode::kMalformed, "a sequence holds something other than items"};
       if (fragments) {
         if (len == kUndefined || len > end - pos) return Fail{ErrorCode::kTruncated, "a pixel data fragment runs past the end"};
@@ -188,7 +192,10 @@ class Scanner {
       std::uint32_t t = read_tag(pos);
       std::uint32_t len = read32(pos + 4);
       pos += 8;
-      if (t == kSequenceEnd) return std::nullopt;
+      if (t == kSequenceEnd) {  // GDCM asserts (aborts) on a delimiter with a length
+        if (len != 0) return Fail{ErrorCode::kMalformed, "a delimiter with a length"};
+        return std::nullopt;
+      }
       if (t != kItem) return Fail{ErrorCode::kMalformed, "a sequence holds something other than items"};
       if (len == kUndefined) {
         if (auto f = dataset(pos, end, true, depth)) return f;
