@@ -22,6 +22,12 @@ CompiledProfile::CompiledProfile(Profile profile) : profile_(std::move(profile))
   for (const auto& o : profile_.overrides()) exact_[o.tag] = o.code;
 }
 
+bool CompiledProfile::overridden(std::uint32_t tag) const {
+  for (const auto& o : profile_.overrides())
+    if (o.tag == tag) return true;
+  return false;
+}
+
 std::optional<Code> CompiledProfile::code_for(std::uint32_t tag) const {
   if (auto it = exact_.find(tag); it != exact_.end()) return it->second;
   for (const auto& [p, code] : patterns_)

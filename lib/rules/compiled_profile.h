@@ -25,6 +25,7 @@ class CompiledProfile {
   // X, or C (keep only E.3.10-1 attributes) under Retain Safe Private; overrides cannot reach it.
   Code private_code() const { return private_code_; }
   const Profile& profile() const { return profile_; }
+  bool overridden(std::uint32_t tag) const;  // the user chose this tag's code
 
  private:
   Profile profile_;

@@ -387,9 +387,10 @@ class Walker {
       default:  // K, and attributes the table does not name
         if (!listed && ctx_.cleaning > 0 && is_text_vr(vr) && vr != gdcm::VR::CS) {
           if (!clean(copy, vr, original)) return;  // free text inside cleaned structured content
-        } else if (listed && is_text_vr(vr) && !original.empty() &&
+        } else if (listed && is_text_vr(vr) && !original.empty() && !profile_.overridden(tag) &&
                    !(ctx_.iso2022 && original.find('\x1b') != std::string::npos)) {
           // Kept by an option (device identity, say): still never this patient's own values.
+          // A user's explicit K override is taken at its word.
           std::string cleaned = TextCleaner::remove_file_phi(original, ctx_.phi);
           if (cleaned != original) {
             set_string(copy, cleaned, vr);
