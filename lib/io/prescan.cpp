@@ -65,8 +65,8 @@ class Scanner {
         bool un = explicit_ && p_[pos - header + 4] == 'U' && p_[pos - header + 5] == 'N';
         if (un && !big_) {
           Scanner implicit(p_, false, false, max_depth_);
-          if (auto f = implicit.undefined_value(pos, end, tag, depth)) return f;
-        } else if (auto f = undefined_value(pos, end, tag, depth)) {
+          if (auto f = implicit.items(pos, end, depth + 1, true, false)) return f;
+        } else if (auto f = items(pos, end, depth + 1, true, tag == kPixelData)) {
           return f;
         }
         note_pixel_data(tag, depth, element_start, pos);
@@ -77,7 +77,7 @@ class Scanner {
       if (depth > 0 && length % 2) return Fail{ErrorCode::kMalformed, "an odd element length inside a sequence item"};
       if (is_sq) {
         std::size_t sq_pos = pos;
-        if (auto f = items(sq_pos, pos + length, depth + 1)) return f;
+        if (auto f = items(sq_pos, pos + length, depth + 1, false, false)) return f;
       }
       if (depth == 0) note_image_attribute(tag, pos, length);
       if (depth == 0 && tag == kPixelData && length < expected_pixel_bytes())
@@ -90,7 +90,7 @@ class Scanner {
   }
 
  // The items of a sequence value with defined length (or up to its delimiter).
-  std::optional<Fail> sequence_items(std::size_t& pos, std::size_t end) { return items(pos, end, 1); }
+  std::optional<Fail> sequence_items(std::size_t& pos, std::size_t end) { return items(pos, end, 1, false, false); }
 
  // The top-level Pixel Data element: where its header starts and its value ends.
   std::size_t pixel_start = 0, pixel_end = 0;
@@ -157,38 +157,11 @@ class Scanner {
   // Item and delimiter tags are little endian except in big endian data sets.
   std::uint32_t read_tag(std::size_t at) const { return std::uint32_t{read16(at)} << 16 | read16(at + 2); }
 
-  // The items of a sequence (or fragments of encapsulated pixel data) with undefined length.
-  std::optional<Fail> undefined_value(std::size_t& pos, std::size_t end, std::uint32_t tag, int depth) {
-    bool fragments = tag == kPixelData;
-    while (true) {
-      if (end - pos < 8) return Fail{ErrorCode::kTruncated, "a sequence without its delimiter"};
-      std::uint32_t t = read_tag(pos);
-      std::uint32_t len = read32(pos + 4);
-      pos += 8;
-      if (t == kSequenceEnd) {  // GDCM asserts (aborts) on a delimiter with a length
-        if (len != 0) return Fail{ErrorCode::kMalformed, "a delimiter with a length"};
-        return std::nullopt;
-      }
-      if (t != kItem) return Fail{ErrorCode::kMalformed, "a sequence holds something other than items"};
-      if (fragments) {
-        if (len == kUndefined || len > end - pos) return Fail{ErrorCode::kTruncated, "a pixel data fragment runs past the end"};
-        pos += len;
-      } else if (len == kUndefined) {
-        if (auto f = dataset(pos, end, true, depth + 1)) return f;
-      } else {
-        if (len > end - pos) return Fail{ErrorCode::kTruncated, "an item runs past the end of the file"};
-        if (len % 2) return Fail{ErrorCode::kMalformed, "an odd item length"};
-        std::size_t item_pos = pos;
-        if (auto f = dataset(item_pos, pos + len, false, depth + 1)) return f;
-        pos += len;
-      }
-    }
-  }
-
-  // The items of a sequence with defined length, all within [pos, end).
-  std::optional<Fail> items(std::size_t& pos, std::size_t end, int depth) {
-    while (pos < end) {
-      if (end - pos < 8) return Fail{ErrorCode::kMalformed, "a sequence ends inside an item header"};
+  // The items of a sequence, or the fragments of encapsulated pixel data: up to the sequence
+  // delimiter when `delimited` (undefined length), else exactly filling [pos, end).
+  std::optional<Fail> items(std::size_t& pos, std::size_t end, int depth, bool delimited, bool fragments) {
+    while (delimited || pos < end) {
+      if (end - pos < 8) return Fail{ErrorCode::kTruncated, "a sequence ends inside an item or without its delimiter"};
       std::uint32_t t = read_tag(pos);
       std::uint32_t len = read32(pos + 4);
       pos += 8;
@@ -198,14 +171,17 @@ class Scanner {
       }
       if (t != kItem) return Fail{ErrorCode::kMalformed, "a sequence holds something other than items"};
       if (len == kUndefined) {
+        if (fragments) return Fail{ErrorCode::kMalformed, "a pixel data fragment of undefined length"};
         if (auto f = dataset(pos, end, true, depth)) return f;
-      } else {
-        if (len > end - pos) return Fail{ErrorCode::kMalformed, "an item runs past the end of its sequence"};
+        continue;
+      }
+      if (len > end - pos) return Fail{ErrorCode::kTruncated, "an item runs past the end of its sequence or file"};
+      if (!fragments) {
         if (len % 2) return Fail{ErrorCode::kMalformed, "an odd item length"};
         std::size_t item_pos = pos;
         if (auto f = dataset(item_pos, pos + len, false, depth)) return f;
-        pos += len;
       }
+      pos += len;
     }
     return std::nullopt;
   }
