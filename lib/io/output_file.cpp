@@ -93,12 +93,6 @@ bool same_content(const fs::path& a, const fs::path& b) {
 std::optional<Error> write_atomically(const fs::path& path, std::string_view head, const MappedFile* source,
                                       std::size_t tail_offset, std::size_t tail_length, bool durable, bool replace) {
   std::error_code ec;
-  // Consecutive outputs usually share a directory (one series): skip the stat chain then.
-  thread_local fs::path last_directory;
-  if (path.has_parent_path() && path.parent_path() != last_directory) {
-    fs::create_directories(path.parent_path(), ec);
-    if (!ec) last_directory = path.parent_path();
-  }
   static std::atomic<std::uint64_t> counter{0};  // unique per process and write
   fs::path tmp = path;
   tmp += fmt::format(".veil-tmp-{}-{}", ::getpid(), counter++);
@@ -106,7 +100,7 @@ std::optional<Error> write_atomically(const fs::path& path, std::string_view hea
     return Error{errno == ENOSPC || errno == EDQUOT ? ErrorCode::kNoSpace : ErrorCode::kIo, what};
   };
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == ENOENT && path.has_parent_path()) {  // the cached directory went away
+  if (fd < 0 && errno == ENOENT && path.has_parent_path()) {  // first file of its directory
     fs::create_directories(path.parent_path(), ec);
     fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   }

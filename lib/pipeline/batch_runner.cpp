@@ -113,8 +113,6 @@ namespace {
 
 void process(Deidentifier& deid, const BatchOptions& o, Job& job, bool want_hash) {
   fault_injection(job.file);
-  std::error_code ec;
-  job.bytes_in = fs::file_size(job.file.path, ec);
   if (want_hash) {
     std::ifstream f(job.file.path, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -131,6 +129,7 @@ void process(Deidentifier& deid, const BatchOptions& o, Job& job, bool want_hash
     return;
   }
   job.ok = true;
+  job.bytes_in = r->input_bytes;
   job.output = target_for(o, job.file, *r);
   job.bytes_out = r->output_bytes;
   job.result = std::move(r.value());
@@ -232,6 +231,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
                                          send(event_fd, event_line('S', job->file));
                                          std::error_code size_error;
                                          std::uint64_t size = fs::file_size(job->file.path, size_error);
+                                         job->bytes_in = size;
                                          budget.acquire(size);  // before the clock of the time limit starts
                                          if (in_flight) in_flight->begin(job->id, job->file);
                                          try {
@@ -290,7 +290,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
               o.progress({report.deidentified, report.failed, report.skipped, report.bytes_in, elapsed()});
             }
           }));
-  durable.flush();
+  if (report.stopped) durable.flush();  // a stopped run will be resumed: journal all it finished
   report.seconds = elapsed();
   if (o.progress) o.progress({report.deidentified, report.failed, report.skipped, report.bytes_in, report.seconds});
   return report;

@@ -77,26 +77,50 @@ void Journal::complete(const fs::path& input) {
 }
 
 DurableJournal::DurableJournal(Journal& journal, const fs::path& output) : journal_(journal) {
+  if (!journal_.writable()) return;  // a supervised worker: its supervisor journals
   fd_ = ::open(output.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  thread_ = std::thread([this] { run(); });
 }
 
 DurableJournal::~DurableJournal() {
-  flush();
+  {
+    std::lock_guard lock(pending_mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
   if (fd_ >= 0) ::close(fd_);
 }
 
 void DurableJournal::add(const fs::path& input) {
   if (!journal_.writable()) return;
+  std::lock_guard lock(pending_mutex_);
   pending_.push_back(input);
-  if (pending_.size() >= 1024 || std::chrono::steady_clock::now() - last_ > std::chrono::seconds(2)) flush();
 }
 
-void DurableJournal::flush() {
-  if (pending_.empty()) return;
-  if (fd_ >= 0) ::syncfs(fd_);
-  for (const auto& p : pending_) journal_.complete(p);
-  pending_.clear();
-  last_ = std::chrono::steady_clock::now();
+void DurableJournal::flush() { sync_pending(); }
+
+void DurableJournal::sync_pending() {
+  std::lock_guard sync(sync_mutex_);  // a flush() waits for a sync already under way
+  std::vector<fs::path> batch;
+  {
+    std::lock_guard lock(pending_mutex_);
+    batch.swap(pending_);
+  }
+  if (batch.empty()) return;
+  if (fd_ >= 0) ::syncfs(fd_);  // everything written before this call is now on disk
+  for (const auto& p : batch) journal_.complete(p);
+}
+
+void DurableJournal::run() {
+  std::unique_lock lock(pending_mutex_);
+  while (!stop_) {
+    wake_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; });
+    if (stop_) break;
+    lock.unlock();
+    sync_pending();
+    lock.lock();
+  }
 }
 
 Quarantine::Quarantine(const fs::path& dir) : dir_(dir) {

@@ -101,7 +101,9 @@ class Supervisor {
         break;
       }
     }
-    durable_->flush();
+    // A stopped run will be resumed: journal all it finished. A complete one does not wait for
+    // the disk (files of its last seconds stay unjournaled; a resume would redo them).
+    if (report_.stopped) durable_->flush();
     if (report_.worker_restarts) pipeline::remove_stale_temporaries(o_.output);  // a dead worker's
     report_.seconds = elapsed();
     if (o_.progress) o_.progress(progress());
