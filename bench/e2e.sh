@@ -3,7 +3,8 @@
 #   cp -r, gdcmanon -e (GDCM's PS3.15 basic profile), gdcmanon --dumb.
 # Builds the corpora with ../shared/tools/make_corpus.py (ct512 x1000, small x3000), warms the
 # page cache, then prints files/s, MB/s, peak RSS and the ratios the targets are stated in.
-# usage: bench/e2e.sh [WORKDIR]   (VEIL_BIN, N_CT512, N_SMALL override the defaults)
+# usage: bench/e2e.sh [WORKDIR]   (VEIL_BIN, N_CT512, N_SMALL, REPEAT override the defaults;
+#        BENCH_OUT=/dev/shm writes the outputs to memory, taking the disk out of the comparison)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 veil=${VEIL_BIN:-$root/build/bin/veil}
@@ -45,6 +46,8 @@ measure() {
   echo "$best $best_rss"
 }
 
+outdir=${BENCH_OUT:-$work}
+echo "outputs on: $(df --output=fstype "$outdir" | tail -n 1) ($outdir)"
 printf '%-8s %-26s %9s %9s %9s %10s\n' corpus tool files/s MB/s RSS_MB "ratio"
 for kind in ct512 small; do
   in=$work/$kind
@@ -53,7 +56,7 @@ for kind in ct512 small; do
   declare -A rate=()
   run() {
     local name=$1; shift
-    read -r secs rss < <(measure "$work/out-$kind" "$@")
+    read -r secs rss < <(measure "$outdir/out-$kind" "$@")
     rate[$name]=$(echo "$n / $secs" | bc -l)
     printf '%-8s %-26s %9.0f %9.1f %9.1f' "$kind" "$name" "${rate[$name]}" "$(echo "$mb / $secs" | bc -l)" \
       "$(echo "$rss / 1024" | bc -l)"
@@ -65,11 +68,12 @@ for kind in ct512 small; do
     fi
     printf '\n'
   }
-  run cp cp -r "$in/." "$work/out-$kind"
-  run gdcmanon-e gdcmanon -e -c "$work/cert.pem" -r -i "$in" -o "$work/out-$kind" --continue
-  run gdcmanon-dumb gdcmanon --dumb --remove 10,10 --remove 10,20 -r -i "$in" -o "$work/out-$kind" --continue
-  run "veil-basic-1thread" "$veil" deid "$in" -o "$work/out-$kind" --key-file "$work/veil.key" --threads 1 -q
-  run "veil-basic" "$veil" deid "$in" -o "$work/out-$kind" --key-file "$work/veil.key" -q
+  run cp cp -r "$in/." "$outdir/out-$kind"
+  run gdcmanon-e gdcmanon -e -c "$work/cert.pem" -r -i "$in" -o "$outdir/out-$kind" --continue
+  run gdcmanon-dumb gdcmanon --dumb --remove 10,10 --remove 10,20 -r -i "$in" -o "$outdir/out-$kind" --continue
+  run "veil-basic-1thread" "$veil" deid "$in" -o "$outdir/out-$kind" --key-file "$work/veil.key" --threads 1 -q
+  run "veil-basic" "$veil" deid "$in" -o "$outdir/out-$kind" --key-file "$work/veil.key" -q
+  rm -rf "${outdir:?}/out-$kind"
   printf '%-8s %-26s %9s %9s %9s %5.2fx 1 thread\n' "$kind" "veil 2 threads / 1 thread" "" "" "" \
     "$(echo "${rate[veil-basic]} / ${rate[veil-basic-1thread]}" | bc -l)"
 done
