@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,7 +64,8 @@ bool write_all(int fd, const char* p, std::size_t n) {
   return true;
 }
 
-// Kernel-side copy; falls back to writing from the mapping where copy_file_range cannot serve.
+// Kernel-side copy: copy_file_range, else sendfile (across file systems), else a write from
+// the mapping.
 bool copy_range(const MappedFile& src, std::size_t offset, std::size_t length, int out) {
   auto in_off = static_cast<loff_t>(offset);
   std::size_t left = length;
@@ -73,12 +75,21 @@ bool copy_range(const MappedFile& src, std::size_t offset, std::size_t length, i
     if (n <= 0) break;
     left -= static_cast<std::size_t>(n);
   }
+  auto fatal = [] { return errno == ENOSPC || errno == EDQUOT || errno == EIO; };
+  if (left > 0 && fatal()) return false;
+  while (left > 0) {
+    auto off = static_cast<off_t>(in_off);
+    ssize_t n = ::sendfile(out, src.fd(), &off, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    in_off = off;
+    left -= static_cast<std::size_t>(n);
+  }
   if (left == 0) return true;
-  if (errno == ENOSPC || errno == EDQUOT || errno == EIO) return false;
+  if (fatal()) return false;
   std::size_t done = length - left;
   return write_all(out, reinterpret_cast<const char*>(src.bytes().data()) + offset + done, left);
 }
-
 
 // True when the two files hold the same bytes.
 bool same_content(const fs::path& a, const fs::path& b) {
