@@ -79,17 +79,27 @@ void Journal::complete(const fs::path& input) {
 DurableJournal::DurableJournal(Journal& journal, const fs::path& output) : journal_(journal) {
   if (!journal_.writable()) return;  // a supervised worker: its supervisor journals
   fd_ = ::open(output.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  thread_ = std::thread([this] { run(); });
+  resume();
 }
 
 DurableJournal::~DurableJournal() {
+  pause();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void DurableJournal::pause() {
   {
     std::lock_guard lock(pending_mutex_);
     stop_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  if (fd_ >= 0) ::close(fd_);
+}
+
+void DurableJournal::resume() {
+  if (!journal_.writable() || thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { run(); });
 }
 
 void DurableJournal::add(const fs::path& input) {

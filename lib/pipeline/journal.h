@@ -48,6 +48,10 @@ class DurableJournal {
   DurableJournal& operator=(const DurableJournal&) = delete;
   void add(const std::filesystem::path& input);
   void flush();  // sync and journal everything added so far, now (before a worker restarts)
+  // Stops and restarts the background thread: a process must have no other thread when it forks
+  // (a lock held by that thread would stay locked forever in the child).
+  void pause();
+  void resume();
 
  private:
   void sync_pending();

@@ -165,12 +165,14 @@ class Supervisor {
   WorkerRun spawn(const BatchOptions& o, std::optional<std::vector<InputFile>> fixed) {
     int fds[2];
     if (::pipe(fds) != 0) throw Exception("cannot create the worker pipe");
+    durable_->pause();  // no other thread may run while this process forks
     pid_t pid = ::fork();
     if (pid < 0) throw Exception("cannot start a worker process");
     if (pid == 0) {
       ::close(fds[0]);
       worker_main(o, std::move(fixed), fds[1]);  // never returns
     }
+    durable_->resume();
     ::close(fds[1]);
     g_child.store(pid);
     WorkerRun run;
