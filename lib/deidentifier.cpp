@@ -28,18 +28,6 @@ struct Deidentifier::Shared {
   std::optional<rules::LookupTable> lookup;
 };
 
-namespace {
-
-// A string value with its padding and surrounding spaces removed; empty when absent.
-std::string value_of(const gdcm::DataSet& ds, std::uint16_t g, std::uint16_t e) {
-  gdcm::Tag tag(g, e);
-  if (!ds.FindDataElement(tag) || !ds.GetDataElement(tag).GetByteValue()) return {};
-  const gdcm::ByteValue* bv = ds.GetDataElement(tag).GetByteValue();
-  return std::string(rules::trim(std::string_view(bv->GetPointer(), bv->GetLength())));
-}
-
-}  // namespace
-
 Deidentifier::Deidentifier(const Profile& profile, Key key, DeidentifierOptions options) {
   io::silence_gdcm();
   std::optional<rules::LookupTable> lookup;
@@ -71,7 +59,7 @@ Expected<FileResult> Deidentifier::prepare(std::span<const std::byte> input, Pre
   const gdcm::DataSet& in = file.GetDataSet();
   std::optional<rules::Subject> subject;
   if (shared_->lookup) {
-    subject = shared_->lookup->find(value_of(in, 0x0010, 0x0020));
+    subject = shared_->lookup->find(io::string_value(in, 0x00100020));
     if (!subject) return Error{ErrorCode::kLookupMissing, "the patient is not in the lookup table"};
   }
   result.transfer_syntax = gdcm::TransferSyntax::GetTSString(file.GetHeader().GetDataSetTransferSyntax());
@@ -83,13 +71,13 @@ Expected<FileResult> Deidentifier::prepare(std::span<const std::byte> input, Pre
     return Error{ErrorCode::kMalformed, "an element could not be decoded while de-identifying"};
   }
   rules::stamp_method(out, shared_->profile.profile());
-  result.sop_class_uid = value_of(out, 0x0008, 0x0016);
-  result.sop_instance_uid = value_of(out, 0x0008, 0x0018);
-  result.study_instance_uid = value_of(out, 0x0020, 0x000D);
-  result.series_instance_uid = value_of(out, 0x0020, 0x000E);
+  result.sop_class_uid = io::string_value(out, 0x00080016);
+  result.sop_instance_uid = io::string_value(out, 0x00080018);
+  result.study_instance_uid = io::string_value(out, 0x0020000D);
+  result.series_instance_uid = io::string_value(out, 0x0020000E);
   // A data set without SOP UIDs keeps the file meta's, the instance UID mapped like any other.
-  std::string meta_class = value_of(file.GetHeader(), 0x0002, 0x0002);
-  std::string meta_instance = value_of(file.GetHeader(), 0x0002, 0x0003);
+  std::string meta_class = io::string_value(file.GetHeader(), 0x00020002);
+  std::string meta_instance = io::string_value(file.GetHeader(), 0x00020003);
   if (result.sop_class_uid.empty()) result.sop_class_uid = meta_class;
   if (result.sop_instance_uid.empty() && !meta_instance.empty())
     result.sop_instance_uid = shared_->pseudonymizer.uid(meta_instance);

@@ -1,7 +1,6 @@
 // The `veil` command: deid, profile show, keygen, actions.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <fmt/ostream.h>
 
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>

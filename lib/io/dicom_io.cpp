@@ -12,6 +12,7 @@
 #include <streambuf>
 
 #include "io/prescan.h"
+#include "rules/text_util.h"
 #include "veil/version.h"
 
 namespace veil::io {
@@ -37,15 +38,6 @@ class SpanBuf : public std::streambuf {
   }
 };
 
-std::string get_string(const gdcm::DataSet& ds, const gdcm::Tag& tag) {
-  if (!ds.FindDataElement(tag)) return {};
-  const gdcm::ByteValue* bv = ds.GetDataElement(tag).GetByteValue();
-  if (!bv) return {};
-  std::string s(bv->GetPointer(), bv->GetLength());
-  while (!s.empty() && (s.back() == '\0' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 gdcm::DataElement meta_element(std::uint16_t element, gdcm::VR vr, std::string value) {
   if (value.size() % 2) value += (vr == gdcm::VR::UI || vr == gdcm::VR::OB) ? '\0' : ' ';
   gdcm::DataElement de(gdcm::Tag(0x0002, element));
@@ -55,6 +47,14 @@ gdcm::DataElement meta_element(std::uint16_t element, gdcm::VR vr, std::string v
 }
 
 }  // namespace
+
+std::string string_value(const gdcm::DataSet& ds, std::uint32_t tag) {
+  gdcm::Tag t(static_cast<std::uint16_t>(tag >> 16), static_cast<std::uint16_t>(tag & 0xFFFF));
+  if (!ds.FindDataElement(t)) return {};
+  const gdcm::ByteValue* bv = ds.GetDataElement(t).GetByteValue();
+  if (!bv || !bv->GetPointer()) return {};
+  return std::string(rules::trim(std::string_view(bv->GetPointer(), bv->GetLength())));
+}
 
 void silence_gdcm() {
   static std::once_flag once;
@@ -119,8 +119,8 @@ std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<g
 std::optional<Error> write(gdcm::File& file, std::ostream& out, const std::string& fallback_class,
                            const std::string& fallback_instance) {
   const gdcm::DataSet& ds = file.GetDataSet();
-  std::string sop_class = get_string(ds, gdcm::Tag(0x0008, 0x0016));
-  std::string sop_instance = get_string(ds, gdcm::Tag(0x0008, 0x0018));
+  std::string sop_class = string_value(ds, 0x00080016);
+  std::string sop_instance = string_value(ds, 0x00080018);
   if (sop_class.empty()) sop_class = fallback_class;
   if (sop_instance.empty()) sop_instance = fallback_instance;
   if (sop_class.empty() || sop_instance.empty())

@@ -4,6 +4,7 @@
 #include <gdcmFile.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <span>
@@ -12,6 +13,10 @@
 #include "veil/error.h"
 
 namespace veil::io {
+
+// The string value of a top-level element, padding and surrounding spaces removed; empty when
+// the element is absent or not a string.
+std::string string_value(const gdcm::DataSet& ds, std::uint32_t tag);
 
 // Silences GDCM's own warnings and errors, which print element values (PHI). Idempotent.
 void silence_gdcm();

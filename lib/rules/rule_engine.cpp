@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "io/dicom_io.h"
 #include "io/prescan.h"
 #include "rules/date_shift.h"
 #include "rules/text_util.h"
@@ -25,12 +26,6 @@ std::string value_of(const gdcm::DataElement& de) {
   const gdcm::ByteValue* bv = de.GetByteValue();
   if (!bv || !bv->GetPointer()) return {};
   return std::string(bv->GetPointer(), bv->GetLength());
-}
-
-std::string value_of(const gdcm::DataSet& ds, std::uint32_t tag) {
-  gdcm::Tag t(static_cast<std::uint16_t>(tag >> 16), static_cast<std::uint16_t>(tag & 0xFFFF));
-  if (!ds.FindDataElement(t)) return {};
-  return std::string(trim(value_of(ds.GetDataElement(t))));
 }
 
 // The parsed items of a sequence element, or null when its value is not (yet) a sequence.
@@ -464,16 +459,16 @@ class Walker {
 void gather_phi(const gdcm::DataSet& ds, const Profile& profile, FilePhi& phi) {
   for (std::uint32_t tag : {kPatientName, 0x00101060u /* mother's birth name */, 0x00081050u, 0x00080090u, 0x00081060u,
                             0x00081070u, 0x00321032u, 0x00081048u, 0x00101001u /* other names */})
-    phi.add_words(value_of(ds, tag), 2);
+    phi.add_words(io::string_value(ds, tag), 2);
   for (std::uint32_t tag : {kPatientId, 0x00101000u /* other IDs */, kAccessionNumber, 0x00102154u /* phone */})
-    phi.add_substring(value_of(ds, tag), 3);
-  phi.add_words(value_of(ds, 0x00101040u), 3);  // patient's address
-  phi.add_date(value_of(ds, 0x00100030u));
+    phi.add_substring(io::string_value(ds, tag), 3);
+  phi.add_words(io::string_value(ds, 0x00101040u), 3);  // patient's address
+  phi.add_date(io::string_value(ds, 0x00100030u));
   if (!profile.has(Option::kRetainInstitutionIdentity))
-    for (std::uint32_t tag : {0x00080080u, 0x00080081u}) phi.add_words(value_of(ds, tag), 3);  // institution
+    for (std::uint32_t tag : {0x00080080u, 0x00080081u}) phi.add_words(io::string_value(ds, tag), 3);  // institution
   if (!profile.has(Option::kRetainDeviceIdentity)) {
-    phi.add_words(value_of(ds, 0x00081010u), 3);       // station name
-    phi.add_substring(value_of(ds, 0x00181000u), 3);  // device serial number
+    phi.add_words(io::string_value(ds, 0x00081010u), 3);       // station name
+    phi.add_substring(io::string_value(ds, 0x00181000u), 3);  // device serial number
   }
 }
 
@@ -483,12 +478,12 @@ gdcm::DataSet RuleEngine::apply(const gdcm::DataSet& in, const std::optional<Sub
                                 FileResult& result) const {
   Context ctx;
   ctx.result = &result;
-  ctx.ciod = Tables::get().ciod_for_sop_class(value_of(in, kSopClassUid));
-  std::string id = value_of(in, kPatientId), name = value_of(in, kPatientName);
+  ctx.ciod = Tables::get().ciod_for_sop_class(io::string_value(in, kSopClassUid));
+  std::string id = io::string_value(in, kPatientId), name = io::string_value(in, kPatientName);
   ctx.date_offset = pseudo_.date_offset_days(!id.empty() ? "id:" + id : "name:" + name);
   ctx.new_patient_id = subject ? subject->id : pseudo_.patient_id(id);
   ctx.new_patient_name = subject && !subject->name.empty() ? subject->name : pseudo_.patient_name(name);
-  ctx.iso2022 = value_of(in, kSpecificCharacterSet).find("2022") != std::string::npos;
+  ctx.iso2022 = io::string_value(in, kSpecificCharacterSet).find("2022") != std::string::npos;
   gather_phi(in, profile_.profile(), ctx.phi);
   Walker walker(profile_, pseudo_, cleaner_, ctx);
   gdcm::DataSet out = walker.walk(in);
