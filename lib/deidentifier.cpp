@@ -13,6 +13,7 @@
 
 #include "io/dicom_io.h"
 #include "io/output_file.h"
+#include "pixel/pixel_cleaner.h"
 #include "rules/compiled_profile.h"
 #include "rules/lookup_table.h"
 #include "rules/method_stamp.h"
@@ -26,6 +27,7 @@ struct Deidentifier::Shared {
   rules::Pseudonymizer pseudonymizer;
   rules::TextCleaner cleaner;
   std::optional<rules::LookupTable> lookup;
+  pixel::PixelCleaner pixels;
 };
 
 Deidentifier::Deidentifier(const Profile& profile, Key key, DeidentifierOptions options) {
@@ -33,7 +35,8 @@ Deidentifier::Deidentifier(const Profile& profile, Key key, DeidentifierOptions 
   std::optional<rules::LookupTable> lookup;
   if (options.lookup_table) lookup = rules::LookupTable::load(*options.lookup_table);
   shared_ = std::make_shared<const Shared>(
-      Shared{rules::CompiledProfile(profile), rules::Pseudonymizer(key.bytes()), rules::TextCleaner(), std::move(lookup)});
+      Shared{rules::CompiledProfile(profile), rules::Pseudonymizer(key.bytes()), rules::TextCleaner(), std::move(lookup),
+             pixel::PixelCleaner(options.pixels)});
 }
 
 Deidentifier::Deidentifier(std::shared_ptr<const Shared> shared) : shared_(std::move(shared)) {}
@@ -54,8 +57,18 @@ struct Deidentifier::Prepared {
 Expected<FileResult> Deidentifier::prepare(std::span<const std::byte> input, Prepared& prepared) {
   gdcm::SmartPointer<gdcm::File> file_ptr;
   if (auto err = io::read(input, file_ptr, &prepared.tail)) return *err;
-  gdcm::File& file = *file_ptr;
   FileResult result;
+  // The pixel stage decides from the header; only then is the pixel data read and decoded.
+  bool has_pixels = prepared.tail || file_ptr->GetDataSet().FindDataElement(gdcm::Tag(0x7FE0, 0x0010));
+  pixel::Plan plan = shared_->pixels.plan(file_ptr->GetDataSet(), has_pixels);
+  gdcm::Image image;
+  if (plan.decode) {
+    prepared.tail.reset();
+    if (auto err = io::read(input, file_ptr, nullptr, &image)) return *err;
+  } else if (shared_->pixels.options().mode != PixelMode::kOff) {
+    result.pixel_status = has_pixels ? "not-selected" : "off";
+  }
+  gdcm::File& file = *file_ptr;
   const gdcm::DataSet& in = file.GetDataSet();
   std::optional<rules::Subject> subject;
   if (shared_->lookup) {
@@ -70,7 +83,12 @@ Expected<FileResult> Deidentifier::prepare(std::span<const std::byte> input, Pre
   } catch (const std::exception&) {
     return Error{ErrorCode::kMalformed, "an element could not be decoded while de-identifying"};
   }
-  rules::stamp_method(out, shared_->profile.profile());
+  gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
+  if (plan.decode) {
+    if (auto err = shared_->pixels.clean(image, in, plan, out, syntax, result)) return *err;
+    file.GetHeader().SetDataSetTransferSyntax(syntax);
+  }
+  rules::stamp_method(out, shared_->profile.profile(), result.pixel_status == "cleaned");
   result.sop_class_uid = io::string_value(out, 0x00080016);
   result.sop_instance_uid = io::string_value(out, 0x00080018);
   result.study_instance_uid = io::string_value(out, 0x0020000D);

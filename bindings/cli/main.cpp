@@ -41,6 +41,11 @@ struct DeidArgs {
   double file_timeout = 0;
   std::uint64_t memory_limit_mb = 0;
   bool no_supervisor = false;
+  std::string pixels = "rules";
+  int pixel_margin = 4;
+  bool us_regions_only = false;
+  std::string pixel_rules;
+  std::string pixel_fallback = "jpeg-ls";
 };
 
 veil::Profile build_profile(const std::string& name, const std::vector<std::string>& options) {
@@ -110,6 +115,7 @@ void write_report(const std::string& path, const veil::Profile& profile, const v
   j["unknown_public_removed"] = r.unknown_public_removed;
   j["private_removed"] = r.private_removed;
   j["worker_restarts"] = r.worker_restarts;
+  j["pixels"] = {{"by_status", r.pixels_by_status}, {"masked_regions", r.masked_regions}};
   j["stopped"] = r.stopped;
   if (r.stopped) j["stop_reason"] = r.stop_reason;
   std::ofstream(path) << j.dump(2) << "\n";
@@ -138,7 +144,10 @@ int deid_one_file(veil::Deidentifier& deid, const DeidArgs& a) {
     fmt::print(stderr, "veil: {}: {}: {}\n", a.inputs[0], veil::to_string(r.error().code), r.error().message);
     return r.error().code == veil::ErrorCode::kNoSpace ? 3 : kExitSomeFailed;
   }
-  if (!a.quiet) fmt::print("veil {}: de-identified {} into {}\n", veil::version(), a.inputs[0], a.output);
+  if (!a.quiet) {
+    fmt::print("veil {}: de-identified {} into {}\n", veil::version(), a.inputs[0], a.output);
+    if (r->pixel_status == "cleaned") fmt::print("veil: burned-in text masked: {} boxes\n", r->masked_regions.size());
+  }
   std::fflush(stdout);
   return kExitOk;
 }
@@ -154,6 +163,11 @@ int run_deid(const DeidArgs& a) {
                key.path().string());
   veil::DeidentifierOptions opts;
   if (!a.lookup.empty()) opts.lookup_table = a.lookup;
+  opts.pixels.mode = *veil::parse_pixel_mode(a.pixels);
+  opts.pixels.margin = a.pixel_margin;
+  opts.pixels.blank_outside_us_regions = a.us_regions_only;
+  if (!a.pixel_rules.empty()) opts.pixels.rules_file = a.pixel_rules;
+  opts.pixels.fallback = a.pixel_fallback == "explicit" ? veil::LosslessSyntax::kExplicitLittle : veil::LosslessSyntax::kJpegLs;
   veil::Deidentifier deid(profile, std::move(key), opts);
 
   // One file to one named file: no batch machinery, but still in a child process, so that a
@@ -243,6 +257,21 @@ int main(int argc, char** argv) {
   deid->add_option("--file-timeout", d.file_timeout, "seconds one file may take before it is quarantined (0: none)");
   deid->add_option("--memory-limit", d.memory_limit_mb, "address-space limit of the worker process, MB (0: none)");
   deid->add_flag("--no-supervisor", d.no_supervisor, "run in this process: faster start, no crash isolation");
+  deid->add_option("--pixels", d.pixels,
+                   "burned-in text: off, rules (images profiles/pixel/rules.yaml selects) or auto (every image)")
+      ->check(CLI::IsMember({"off", "rules", "auto"}))
+      ->capture_default_str();
+  deid->add_option("--pixel-margin", d.pixel_margin, "pixels added around each masked box")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  deid->add_flag("--us-regions-only", d.us_regions_only,
+                 "ultrasound: also mask everything outside the Sequence of Ultrasound Regions");
+  deid->add_option("--pixel-rules", d.pixel_rules, "YAML pixel rules replacing the built-in ones")
+      ->check(CLI::ExistingFile);
+  deid->add_option("--pixel-fallback", d.pixel_fallback,
+                   "syntax for cleaned images whose own is lossy or not encodable: jpeg-ls (lossless) or explicit")
+      ->check(CLI::IsMember({"jpeg-ls", "explicit"}))
+      ->capture_default_str();
 
   std::string show_profile = "basic";
   std::vector<std::string> show_options;
@@ -258,6 +287,14 @@ int main(int argc, char** argv) {
 
   auto* actions = app.add_subcommand("actions", "list the actions veil performs");
 
+  std::string review_dir, review_sheet = "review.png";
+  veil::ReviewOptions review_options;
+  auto* review = app.add_subcommand("review", "contact sheets of the images a batch cleaned, masked boxes outlined");
+  review->add_option("output", review_dir, "the output directory of a `veil deid` batch")->required();
+  review->add_option("--sheet", review_sheet, "PNG to write (more sheets: NAME-2.png, ...)")->capture_default_str();
+  review->add_option("--thumbnail", review_options.thumbnail, "thumbnail size in pixels")->capture_default_str();
+  review->add_option("--columns", review_options.columns, "thumbnails per row")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*deid) {
@@ -269,6 +306,13 @@ int main(int argc, char** argv) {
       fs::path p = keygen_out.empty() ? veil::Key::default_path() : fs::path(keygen_out);
       veil::Key::generate(p);
       fmt::print("veil: wrote a new key to {} (mode 0600)\n", p.string());
+      return kExitOk;
+    }
+    if (*review) {
+      auto sheets = veil::write_review_sheets(review_dir, review_sheet, review_options);
+      for (std::size_t i = 0; i < sheets.images.size(); ++i) fmt::print("#{} {}\n", i + 1, sheets.images[i].string());
+      for (const auto& s : sheets.sheets) fmt::print("veil: wrote {}\n", s.string());
+      if (sheets.sheets.empty()) fmt::print("veil: no cleaned images in {}\n", review_dir);
       return kExitOk;
     }
     if (*actions) {

@@ -62,6 +62,8 @@ struct BatchReport {
   std::array<std::uint64_t, kActionCount> counts{};
   std::uint64_t unknown_public_removed = 0, private_removed = 0;
   std::uint64_t worker_restarts = 0;
+  std::map<std::string, std::uint64_t> pixels_by_status;  // FileResult::pixel_status of each output
+  std::uint64_t masked_regions = 0;
   bool stopped = false;     // a signal or a full disk ended the run before its end
   std::string stop_reason;  // "signal", "disk full"
 

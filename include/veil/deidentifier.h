@@ -12,6 +12,7 @@
 
 #include "veil/error.h"
 #include "veil/key.h"
+#include "veil/pixel.h"
 #include "veil/profile.h"
 #include "veil/result.h"
 
@@ -20,6 +21,7 @@ namespace veil {
 struct DeidentifierOptions {
   // CSV of original PatientID -> subject ID[, subject name]; when set, every patient must be in it.
   std::optional<std::filesystem::path> lookup_table;
+  PixelOptions pixels;  // burned-in text; the rules mode by default
 };
 
 class Deidentifier {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "veil/action.h"
+#include "veil/pixel.h"
 
 namespace veil {
 
@@ -29,6 +30,10 @@ struct FileResult {
   std::string patient_pseudonym;       // the new Patient ID
   std::uint64_t input_bytes = 0;
   std::uint64_t output_bytes = 0;
+  // Pixel data: "off" (not looked at), "not-selected", "no-text" (looked at, left unchanged)
+  // or "cleaned"; the boxes masked (never the text they covered).
+  std::string pixel_status = "off";
+  std::vector<MaskedRegion> masked_regions;
 
   std::uint64_t count(Action a) const { return counts[static_cast<int>(a)]; }
 };

@@ -4,6 +4,7 @@
 #include "veil/deidentifier.h"
 #include "veil/error.h"
 #include "veil/key.h"
+#include "veil/pixel.h"
 #include "veil/profile.h"
 #include "veil/result.h"
 #include "veil/version.h"

@@ -2,6 +2,7 @@
 
 #include <gdcmAttribute.h>
 #include <gdcmFileMetaInformation.h>
+#include <gdcmImageReader.h>
 #include <gdcmReader.h>
 #include <gdcmTrace.h>
 #include <gdcmWriter.h>
@@ -74,7 +75,7 @@ const MetaIdentity& veil_identity() {
 }
 
 std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<gdcm::File>& file,
-                          std::optional<PixelPassThrough>* pass_through) {
+                          std::optional<PixelPassThrough>* pass_through, gdcm::Image* image) {
   silence_gdcm();
   if (bytes.size() < 8) return Error{ErrorCode::kNotDicom, "file too short to be DICOM"};
   PrescanInfo info;
@@ -86,28 +87,33 @@ std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<g
     return Error{ErrorCode::kUnsupported, "a DICOMDIR: rebuild it from the de-identified files"};
   // The header-only path: only where the pixel bytes can be copied as they are.
   const std::string& ts = info.transfer_syntax;
-  bool header_only = pass_through && info.pixel_data && info.pixel_data->end == bytes.size() && !ts.empty() &&
+  bool header_only = pass_through && !image && info.pixel_data && info.pixel_data->end == bytes.size() && !ts.empty() &&
                      ts != "1.2.840.10008.1.2.1.99" && info.explicit_vr == (ts != "1.2.840.10008.1.2");
   std::span<const std::byte> parsed = header_only ? bytes.first(info.pixel_data->start) : bytes;
   SpanBuf buf(parsed);
   std::istream is(&buf);
-  gdcm::Reader reader;
+  gdcm::ImageReader image_reader;
+  gdcm::Reader plain_reader;
+  gdcm::Reader& reader = image ? image_reader : plain_reader;
   reader.SetStream(is);
   bool ok = false;
   try {
-    ok = reader.Read();
+    ok = image ? image_reader.Read() : reader.Read();
   } catch (const std::bad_alloc&) {
     return Error{ErrorCode::kMalformed, "an element length asks for more memory than the file can hold"};
   } catch (const std::exception&) {
     ok = false;
   }
   bool has_prefix = bytes.size() >= 132 && std::memcmp(bytes.data() + 128, "DICM", 4) == 0;
+  if (!ok && image && !reader.GetFile().GetDataSet().IsEmpty())
+    return Error{ErrorCode::kUnsupported, "pixel data GDCM cannot read as an image"};
   if (!ok) {
     if (!has_prefix) return Error{ErrorCode::kNotDicom, "no DICOM prefix and no data set GDCM can parse"};
     return Error{ErrorCode::kMalformed, "the data set does not parse (truncated or wrong lengths)"};
   }
   file = &reader.GetFile();  // shares the reader's heap File beyond the reader's life
   if (file->GetDataSet().IsEmpty()) return Error{ErrorCode::kNotDicom, "no data set"};
+  if (image) *image = image_reader.GetImage();
   if (header_only) {
     if (gdcm::TransferSyntax::GetTSString(file->GetHeader().GetDataSetTransferSyntax()) != ts)
       return read(bytes, file, nullptr);  // GDCM saw another encoding: let it read everything

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gdcmFile.h>
+#include <gdcmImage.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -32,8 +33,10 @@ struct PixelPassThrough {
 // `header_only` is allowed and the top-level Pixel Data is the file's last element, GDCM parses
 // only the bytes before it and `pass_through` says which bytes to append to the output.
 // GDCM's readers and writers hold their File through an intrusive SmartPointer: files live on the heap.
+// With `image`, GDCM's image reader reads everything and `image` describes the pixel data
+// (for the pixel stage; it fails when GDCM cannot make an image of the file).
 std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<gdcm::File>& file,
-                          std::optional<PixelPassThrough>* pass_through = nullptr);
+                          std::optional<PixelPassThrough>* pass_through = nullptr, gdcm::Image* image = nullptr);
 
 struct MetaIdentity {
   std::string implementation_class_uid;

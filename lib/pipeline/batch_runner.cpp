@@ -165,12 +165,23 @@ void add_counts(BatchReport& report, const FileResult& r) {
   for (int i = 0; i < kActionCount; ++i) report.counts[i] += r.counts[i];
   report.unknown_public_removed += r.unknown_public_removed;
   report.private_removed += r.private_removed;
+  ++report.pixels_by_status[r.pixel_status];
+  report.masked_regions += r.masked_regions.size();
+}
+
+nlohmann::json masked_json(const FileResult& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : r.masked_regions)
+    out.push_back({{"frame", m.frame}, {"x", m.x}, {"y", m.y}, {"width", m.width}, {"height", m.height},
+                   {"method", m.method}});
+  return out;
 }
 
 std::string counts_field(const FileResult& r) {
   std::string s;
   for (int i = 0; i < kActionCount; ++i) s += fmt::format("{}{}", i ? "," : "", r.counts[i]);
-  return fmt::format("{}\t{}\t{}", s, r.unknown_public_removed, r.private_removed);
+  return fmt::format("{}\t{}\t{}\t{}:{}", s, r.unknown_public_removed, r.private_removed, r.pixel_status,
+                     r.masked_regions.size());
 }
 
 }  // namespace
@@ -190,6 +201,9 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
     audit.emplace(*o.audit, o.resume ? std::ios::app : std::ios::trunc);
     if (!*audit) throw Exception(fmt::format("cannot write the audit log {}", o.audit->string()));
   }
+  // What the pixel stage masked, for `veil review` (no PHI: output paths and boxes).
+  fs::create_directories(o.output / ".veil");
+  std::ofstream masks(o.output / ".veil" / "masks.jsonl", o.resume ? std::ios::app : std::ios::trunc);
   tbb::enumerable_thread_specific<Deidentifier> workers([&] { return worker.clone(); });
   DurableJournal durable(journal, o.output);  // inert when the journal is read-only
   ByteBudget budget(kMaxBytesInFlight);
@@ -254,6 +268,11 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
               ++report.deidentified;
               report.bytes_out += job->bytes_out;
               add_counts(report, job->result);
+              if (job->result.pixel_status == "cleaned") {
+                nlohmann::json line{{"output", fs::relative(job->output, o.output).string()}};
+                line["masked"] = masked_json(job->result);
+                masks << line.dump() << '\n' << std::flush;
+              }
               durable.add(job->file.path);
             } else if (job->error == ErrorCode::kNoSpace) {
               // Not the file's fault: stop the batch; this input is redone on resume.
@@ -278,6 +297,8 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
                 for (const auto& a : actions()) line["counts"][std::string(a.name)] = job->result.count(a.action);
                 line["unknown_public_removed"] = job->result.unknown_public_removed;
                 line["private_removed"] = job->result.private_removed;
+                line["pixels"] = job->result.pixel_status;
+                if (!job->result.masked_regions.empty()) line["masked"] = masked_json(job->result);
               }
               *audit << line.dump() << '\n';
             }

@@ -276,14 +276,15 @@ class Supervisor {
         if (f.size() > 2) run.stop_reason = std::string(f[2]);
         break;
       case 'D':
-        if (f.size() >= 11) record_done(f, run);
+        if (f.size() >= 12) record_done(f, run);
         break;
       default:
         break;
     }
   }
 
-  // D <reason> <bytes in> <bytes out> <counts,...> <unknown> <private> <message> <root> <path>
+  // D <reason> <bytes in> <bytes out> <counts,...> <unknown> <private> <pixel status>:<regions> <message>
+  //   <root> <path>
   void record_done(const std::vector<std::string_view>& f, WorkerRun& run) {
     run.in_flight.erase(std::string(f.back()));
     if (f[1] != "no-space") durable_->add(fs::path(std::string(f.back())));
@@ -298,11 +299,16 @@ class Supervisor {
         report_.counts[i] += std::stoull(std::string(counts[i]));
       report_.unknown_public_removed += std::stoull(std::string(f[5]));
       report_.private_removed += std::stoull(std::string(f[6]));
+      auto pixels = rules::split(f[7], ':');
+      if (pixels.size() == 2) {
+        ++report_.pixels_by_status[std::string(pixels[0])];
+        report_.masked_regions += std::stoull(std::string(pixels[1]));
+      }
     } else {
       ++report_.failed;
       ++report_.failures_by_reason[reason];
       if (report_.failures.size() < kMaxListedFailures)
-        report_.failures.push_back({reason, std::string(f[7]), o_.report_paths ? std::string(f.back()) : std::string()});
+        report_.failures.push_back({reason, std::string(f[8]), o_.report_paths ? std::string(f.back()) : std::string()});
     }
   }
 

@@ -32,7 +32,7 @@ gdcm::Item code_item(const Tables::CodeEntry& code) {
 
 }  // namespace
 
-void stamp_method(gdcm::DataSet& ds, const Profile& profile) {
+void stamp_method(gdcm::DataSet& ds, const Profile& profile, bool clean_pixel_data) {
   const Tables& t = Tables::get();
   ds.Replace(text(0x0012, 0x0062, gdcm::VR::CS, "YES"));
 
@@ -40,6 +40,7 @@ void stamp_method(gdcm::DataSet& ds, const Profile& profile) {
   std::string method = fmt::format("veil {}\\PS3.15 {} Basic Profile\\profile {}", version(), t.e11_edition(),
                                    profile.name().substr(0, 56));
   for (Option o : profile.enabled_options()) method += "\\" + std::string(info(o).code_meaning);
+  if (clean_pixel_data) method += "\\" + t.cid7050("113101")->meaning;
   if (!profile.overrides().empty()) method += fmt::format("\\{} user overrides", profile.overrides().size());
   ds.Replace(text(0x0012, 0x0063, gdcm::VR::LO, method));
 
@@ -47,6 +48,7 @@ void stamp_method(gdcm::DataSet& ds, const Profile& profile) {
   sq->SetLengthToUndefined();
   sq->AddItem(code_item(*t.cid7050("113100")));
   for (Option o : profile.enabled_options()) sq->AddItem(code_item(*t.cid7050(info(o).code)));
+  if (clean_pixel_data) sq->AddItem(code_item(*t.cid7050("113101")));
   gdcm::DataElement codes(gdcm::Tag(0x0012, 0x0064));
   codes.SetVR(gdcm::VR::SQ);
   codes.SetValue(*sq);

@@ -10,6 +10,7 @@ namespace veil::rules {
 // Sets PatientIdentityRemoved=YES, DeidentificationMethod (veil version, profile, options and
 // table edition), DeidentificationMethodCodeSequence (CID 7050 codes of the profile and its
 // options) and LongitudinalTemporalInformationModified.
-void stamp_method(gdcm::DataSet& ds, const Profile& profile);
+// `clean_pixel_data`: burned-in text was masked (CID 7050 113101, Clean Pixel Data).
+void stamp_method(gdcm::DataSet& ds, const Profile& profile, bool clean_pixel_data = false);
 
 }  // namespace veil::rules

@@ -1,0 +1,238 @@
+#include "pixel/pixel_cleaner.h"
+
+#include <gdcmAttribute.h>
+#include <gdcmSequenceOfItems.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+
+#include "io/dicom_io.h"
+#include "pixel/pixel_data.h"
+#include "pixel/text_detector.h"
+
+namespace veil::pixel {
+namespace {
+
+std::vector<std::string> split_values(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string v; std::getline(ss, v, '\\');) {
+    while (!v.empty() && v.back() == ' ') v.pop_back();
+    while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+    out.push_back(v);
+  }
+  return out;
+}
+
+template <std::uint16_t G, std::uint16_t E>
+std::optional<long> number(const gdcm::DataSet& ds) {
+  if (!ds.FindDataElement(gdcm::Tag(G, E))) return std::nullopt;
+  const gdcm::DataElement& de = ds.GetDataElement(gdcm::Tag(G, E));
+  if (de.IsEmpty()) return std::nullopt;
+  gdcm::Attribute<G, E> a;
+  try {
+    a.SetFromDataElement(de);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return static_cast<long>(a.GetValue());
+}
+
+// Merges boxes that overlap or touch until none do.
+std::vector<cv::Rect> merge(std::vector<cv::Rect> boxes) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (std::size_t i = 0; i < boxes.size() && !changed; ++i)
+      for (std::size_t j = i + 1; j < boxes.size(); ++j) {
+        cv::Rect grown(boxes[i].x - 1, boxes[i].y - 1, boxes[i].width + 2, boxes[i].height + 2);
+        if ((grown & boxes[j]).empty()) continue;
+        boxes[i] |= boxes[j];
+        boxes.erase(boxes.begin() + static_cast<long>(j));
+        changed = true;
+        break;
+      }
+  }
+  return boxes;
+}
+
+// The ultrasound regions (0018,6011) as rectangles; empty when the header has none.
+std::vector<cv::Rect> us_regions(const gdcm::DataSet& ds) {
+  std::vector<cv::Rect> out;
+  gdcm::Tag tag(0x0018, 0x6011);
+  if (!ds.FindDataElement(tag)) return out;
+  gdcm::SmartPointer<gdcm::SequenceOfItems> sq = ds.GetDataElement(tag).GetValueAsSQ();
+  if (!sq) return out;
+  for (gdcm::SequenceOfItems::SizeType i = 1; i <= sq->GetNumberOfItems(); ++i) {
+    const gdcm::DataSet& item = sq->GetItem(i).GetNestedDataSet();
+    auto x0 = number<0x0018, 0x6018>(item), y0 = number<0x0018, 0x601A>(item);
+    auto x1 = number<0x0018, 0x601C>(item), y1 = number<0x0018, 0x601E>(item);
+    if (!x0 || !y0 || !x1 || !y1 || *x1 < *x0 || *y1 < *y0) continue;
+    out.emplace_back(static_cast<int>(*x0), static_cast<int>(*y0), static_cast<int>(*x1 - *x0 + 1),
+                     static_cast<int>(*y1 - *y0 + 1));
+  }
+  return out;
+}
+
+// Everything outside `keep`, as bands of rectangles.
+std::vector<cv::Rect> outside(const std::vector<cv::Rect>& keep, int columns, int rows) {
+  std::set<int> cuts{0, rows};
+  for (const auto& r : keep) cuts.insert({std::clamp(r.y, 0, rows), std::clamp(r.y + r.height, 0, rows)});
+  std::vector<cv::Rect> out;
+  for (auto it = cuts.begin(); std::next(it) != cuts.end(); ++it) {
+    int y0 = *it, y1 = *std::next(it);
+    std::vector<std::pair<int, int>> covered;
+    for (const auto& r : keep)
+      if (r.y <= y0 && r.y + r.height >= y1) covered.emplace_back(std::max(0, r.x), std::min(columns, r.x + r.width));
+    std::sort(covered.begin(), covered.end());
+    int x = 0;
+    for (auto [a, b] : covered) {
+      if (a > x) out.emplace_back(x, y0, a - x, y1 - y0);
+      x = std::max(x, b);
+    }
+    if (x < columns) out.emplace_back(x, y0, columns - x, y1 - y0);
+  }
+  return out;
+}
+
+bool raw_syntax(const gdcm::TransferSyntax& ts) {
+  return ts == gdcm::TransferSyntax::ImplicitVRLittleEndian || ts == gdcm::TransferSyntax::ExplicitVRLittleEndian ||
+         ts == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
+}
+
+bool lossless_encapsulated(const gdcm::TransferSyntax& ts) {
+  using TS = gdcm::TransferSyntax;
+  return ts == TS::RLELossless || ts == TS::JPEGLosslessProcess14 || ts == TS::JPEGLosslessProcess14_1 ||
+         ts == TS::JPEGLSLossless || ts == TS::JPEG2000Lossless;
+}
+
+gdcm::DataElement text(std::uint16_t g, std::uint16_t e, gdcm::VR vr, std::string v) {
+  if (v.size() % 2) v += ' ';
+  gdcm::DataElement de(gdcm::Tag(g, e));
+  de.SetVR(vr);
+  de.SetByteValue(v.data(), gdcm::VL(static_cast<std::uint32_t>(v.size())));
+  return de;
+}
+
+}  // namespace
+
+HeaderFacts header_facts(const gdcm::DataSet& ds) {
+  HeaderFacts f;
+  f.modality = io::string_value(ds, 0x00080060);
+  f.sop_class = io::string_value(ds, 0x00080016);
+  f.burned_in_annotation = io::string_value(ds, 0x00280301);
+  f.manufacturer = io::string_value(ds, 0x00080070);
+  f.model = io::string_value(ds, 0x00081090);
+  f.image_type = split_values(io::string_value(ds, 0x00080008));
+  f.rows = static_cast<int>(number<0x0028, 0x0010>(ds).value_or(0));
+  f.columns = static_cast<int>(number<0x0028, 0x0011>(ds).value_or(0));
+  return f;
+}
+
+PixelCleaner::PixelCleaner(PixelOptions options) : options_(std::move(options)), rules_(&PixelRules::builtin()) {
+  if (options_.rules_file) {
+    std::ifstream in(*options_.rules_file, std::ios::binary);
+    if (!in) throw Exception(fmt::format("pixel rules: cannot read {}", options_.rules_file->string()));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    own_rules_ = PixelRules::parse(text, options_.rules_file->filename().string());
+    rules_ = &*own_rules_;
+  }
+  if (options_.margin < 0 || options_.margin > 64) throw Exception("pixel margin must be 0 to 64 pixels");
+}
+
+Plan PixelCleaner::plan(const gdcm::DataSet& header, bool has_pixels) const {
+  Plan p;
+  if (options_.mode == PixelMode::kOff || !has_pixels) return p;
+  p.facts = header_facts(header);
+  if (auto rule = rules_->selecting_rule(p.facts)) {
+    p.decode = true;
+    p.reason = *rule;
+  } else if (!rules_->regions_for(p.facts).empty()) {
+    p.decode = true;
+    p.reason = "region rule";
+  } else if (options_.mode == PixelMode::kAuto) {
+    // Every image, whatever its header claims; but not bit masks, floats or dose grids.
+    auto bits = number<0x0028, 0x0100>(header);
+    p.decode = bits && (*bits == 8 || *bits == 16);
+    p.reason = "auto";
+  }
+  return p;
+}
+
+std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::DataSet& header, const Plan& plan,
+                                         gdcm::DataSet& out, gdcm::TransferSyntax& syntax, FileResult& result) const {
+  auto decoded = DecodedImage::decode(image);
+  if (!decoded) return decoded.error();
+  DecodedImage& img = *decoded;
+  const cv::Rect frame_rect(0, 0, img.columns(), img.rows());
+
+  std::vector<MaskedRegion> regions;
+  std::vector<cv::Rect> boxes;
+  auto add = [&](cv::Rect r, const std::string& method) {
+    r = cv::Rect(r.x - options_.margin, r.y - options_.margin, r.width + 2 * options_.margin,
+                 r.height + 2 * options_.margin) & frame_rect;
+    if (r.empty()) return;
+    boxes.push_back(r);
+    regions.push_back({-1, r.x, r.y, r.width, r.height, method});
+  };
+  for (const RegionRule* rule : rules_->regions_for(plan.facts))
+    for (const Box& b : rule->boxes) add(cv::Rect(b.x, b.y, b.width, b.height), "rule:" + rule->name);
+  if (options_.blank_outside_us_regions) {
+    auto keep = us_regions(header);
+    if (!keep.empty())
+      for (const auto& r : outside(keep, img.columns(), img.rows())) add(r, "us-regions");
+  }
+  // Every frame: text may appear on any of them. The union is masked on all frames.
+  std::vector<cv::Rect> found;
+  for (int f = 0; f < img.frames(); ++f)
+    for (const auto& r : detect_text(img.grey8(f))) found.push_back(r);
+  for (const auto& r : merge(found)) add(r, "detected");
+
+  if (boxes.empty()) {
+    result.pixel_status = "no-text";
+    return std::nullopt;
+  }
+  for (int f = 0; f < img.frames(); ++f)
+    for (const auto& r : boxes) img.fill(f, r);
+
+  // Lossless input keeps its syntax where GDCM encodes it; lossy input is not given a second loss.
+  gdcm::TransferSyntax target = syntax;
+  if (syntax == gdcm::TransferSyntax::ExplicitVRBigEndian) target = gdcm::TransferSyntax::ExplicitVRLittleEndian;
+  Expected<gdcm::Image> encoded = Error{ErrorCode::kUnsupported, ""};
+  if (raw_syntax(target)) {
+    encoded = img.encode(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+  } else {
+    if (lossless_encapsulated(target)) encoded = img.encode(target);
+    if (!encoded && options_.fallback == LosslessSyntax::kJpegLs) {
+      target = gdcm::TransferSyntax::JPEGLSLossless;
+      encoded = img.encode(target);
+    }
+    if (!encoded) {
+      target = gdcm::TransferSyntax::ExplicitVRLittleEndian;
+      encoded = img.encode(target);
+    }
+  }
+  if (!encoded) return encoded.error();
+  if (!gdcm::TransferSyntax(syntax).IsLossless() || syntax.IsLossy())
+    out.Replace(text(0x0028, 0x2110, gdcm::VR::CS, "01"));  // stays true: the input was lossy
+  gdcm::DataElement pixels = encoded->GetDataElement();
+  pixels.SetTag(gdcm::Tag(0x7FE0, 0x0010));
+  out.Replace(pixels);
+  out.Replace(text(0x0028, 0x0004, gdcm::VR::CS,
+                   gdcm::PhotometricInterpretation::GetPIString(encoded->GetPhotometricInterpretation().GetType())));
+  if (encoded->GetPixelFormat().GetSamplesPerPixel() == 3) {
+    gdcm::Attribute<0x0028, 0x0006> planar{static_cast<std::uint16_t>(encoded->GetPlanarConfiguration())};
+    out.Replace(planar.GetAsDataElement());
+  }
+  out.Replace(text(0x0028, 0x0301, gdcm::VR::CS, "NO"));
+  syntax = target;
+  result.pixel_status = "cleaned";
+  result.masked_regions = std::move(regions);
+  return std::nullopt;
+}
+
+}  // namespace veil::pixel

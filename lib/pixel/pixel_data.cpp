@@ -1,0 +1,229 @@
+#include "pixel/pixel_data.h"
+
+#include <gdcmImageChangeTransferSyntax.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace veil::pixel {
+namespace {
+
+using PI = gdcm::PhotometricInterpretation;
+
+int cv_type(int bytes, bool is_signed, int channels) {
+  int depth = bytes == 1 ? CV_8U : (is_signed ? CV_16S : CV_16U);
+  return CV_MAKETYPE(depth, channels);
+}
+
+cv::Mat to_grey8(const cv::Mat& m) {
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(m, &lo, &hi);
+  cv::Mat out;
+  if (hi <= lo) return cv::Mat::zeros(m.size(), CV_8U);
+  m.convertTo(out, CV_8U, 255.0 / (hi - lo), -lo * 255.0 / (hi - lo));
+  return out;
+}
+
+bool is_ybr(PI::PIType pi) {
+  return pi == PI::YBR_FULL || pi == PI::YBR_FULL_422 || pi == PI::YBR_PARTIAL_422 || pi == PI::YBR_PARTIAL_420 ||
+         pi == PI::YBR_ICT || pi == PI::YBR_RCT;
+}
+
+}  // namespace
+
+Expected<DecodedImage> DecodedImage::decode(const gdcm::Image& image) {
+  DecodedImage d;
+  // GDCM's filters hold their input through an intrusive SmartPointer: it must live on the heap.
+  gdcm::SmartPointer<gdcm::Image> input = new gdcm::Image(image);
+  gdcm::ImageChangeTransferSyntax change;
+  change.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+  change.SetInput(*input);
+  try {
+    if (!change.Change()) return Error{ErrorCode::kUnsupported, "pixel data GDCM cannot decode"};
+  } catch (const std::exception&) {
+    return Error{ErrorCode::kMalformed, "pixel data that does not decode"};
+  }
+  d.raw_ = change.GetOutput();
+  const gdcm::ByteValue* bv = d.raw_.GetDataElement().GetByteValue();
+  if (!bv) return Error{ErrorCode::kUnsupported, "pixel data GDCM cannot decode"};
+  const gdcm::PixelFormat& pf = d.raw_.GetPixelFormat();
+  d.columns_ = static_cast<int>(d.raw_.GetDimension(0));
+  d.rows_ = static_cast<int>(d.raw_.GetDimension(1));
+  d.frames_ = d.raw_.GetNumberOfDimensions() > 2 ? static_cast<int>(d.raw_.GetDimension(2)) : 1;
+  d.samples_ = pf.GetSamplesPerPixel();
+  d.signed_ = pf.GetPixelRepresentation() == 1;
+  d.planar_ = static_cast<int>(d.raw_.GetPlanarConfiguration());
+  d.pi_ = d.raw_.GetPhotometricInterpretation().GetType();
+  if (pf.GetBitsAllocated() != 8 && pf.GetBitsAllocated() != 16)
+    return Error{ErrorCode::kUnsupported, "pixel data that is not 8 or 16 bits cannot be masked"};
+  if (d.samples_ != 1 && d.samples_ != 3) return Error{ErrorCode::kUnsupported, "an unusual samples per pixel"};
+  d.bytes_ = pf.GetBitsAllocated() / 8;
+  if (d.rows_ <= 0 || d.columns_ <= 0 || d.frames_ <= 0) return Error{ErrorCode::kMalformed, "an empty image"};
+  std::size_t full = static_cast<std::size_t>(d.rows_) * d.columns_ * d.samples_ * d.bytes_;
+  d.ybr422_ = d.pi_ == PI::YBR_FULL_422 && d.samples_ == 3 && d.bytes_ == 1 && d.columns_ % 2 == 0 &&
+              bv->GetLength() < full * d.frames_ && bv->GetLength() >= full / 3 * 2 * d.frames_;
+  if (bv->GetLength() < d.frame_bytes() * d.frames_)
+    return Error{ErrorCode::kMalformed, "pixel data shorter than its rows, columns and frames"};
+  d.pixels_.assign(bv->GetPointer(), bv->GetPointer() + d.frame_bytes() * d.frames_);
+  if (d.pi_ == PI::PALETTE_COLOR) {
+    // The darkest entry: decode every index once through the lookup table.
+    const gdcm::LookupTable& lut = d.raw_.GetLUT();
+    int entries = d.bytes_ == 1 ? 256 : 65536;
+    std::vector<char> indices(static_cast<std::size_t>(entries) * d.bytes_);
+    for (int i = 0; i < entries; ++i) {
+      if (d.bytes_ == 1) indices[i] = static_cast<char>(i);
+      else std::memcpy(&indices[2 * static_cast<std::size_t>(i)], &i, 2);
+    }
+    std::vector<char> rgb(indices.size() * 3);
+    if (!lut.Decode(rgb.data(), rgb.size(), indices.data(), indices.size()))
+      return Error{ErrorCode::kUnsupported, "a palette GDCM cannot apply"};
+    int step = lut.GetBitSample() == 16 ? 2 : 1;
+    long best = -1;
+    for (int i = 0; i < entries; ++i) {
+      long sum = 0;
+      for (int c = 0; c < 3; ++c) {
+        const char* p = &rgb[(static_cast<std::size_t>(i) * 3 + c) * step];
+        sum += step == 2 ? *reinterpret_cast<const std::uint16_t*>(p) : static_cast<unsigned char>(*p);
+      }
+      if (best < 0 || sum < best) best = sum, d.palette_darkest_ = i;
+    }
+  }
+  return d;
+}
+
+std::size_t DecodedImage::frame_bytes() const {
+  std::size_t pixels = static_cast<std::size_t>(rows_) * columns_;
+  return ybr422_ ? pixels * 2 : pixels * samples_ * bytes_;
+}
+
+cv::Mat DecodedImage::plane(int frame, int index) const {
+  char* base = const_cast<char*>(pixels_.data()) + frame_bytes() * static_cast<std::size_t>(frame);
+  if (samples_ == 1) return cv::Mat(rows_, columns_, cv_type(bytes_, signed_, 1), base);
+  if (planar_ == 0) return cv::Mat(rows_, columns_, cv_type(bytes_, signed_, 3), base);
+  return cv::Mat(rows_, columns_, cv_type(bytes_, signed_, 1),
+                 base + static_cast<std::size_t>(index) * rows_ * columns_ * bytes_);
+}
+
+cv::Mat DecodedImage::grey8(int frame) const {
+  if (ybr422_) {  // Y0 Y1 Cb Cr per pair of pixels: the luma is the grey
+    cv::Mat out(rows_, columns_, CV_8U);
+    const auto* base = reinterpret_cast<const unsigned char*>(pixels_.data()) + frame_bytes() * frame;
+    for (int y = 0; y < rows_; ++y)
+      for (int x = 0; x < columns_; ++x) out.at<unsigned char>(y, x) = base[(y * columns_ + x) / 2 * 4 + x % 2];
+    return out;
+  }
+  if (pi_ == PI::PALETTE_COLOR) {
+    std::size_t n = static_cast<std::size_t>(rows_) * columns_;
+    const gdcm::LookupTable& lut = raw_.GetLUT();
+    int step = lut.GetBitSample() == 16 ? 2 : 1;
+    cv::Mat rgb(rows_, columns_, step == 2 ? CV_16UC3 : CV_8UC3);
+    const char* base = pixels_.data() + frame_bytes() * frame;
+    if (!lut.Decode(reinterpret_cast<char*>(rgb.data), n * 3 * step, base, n * bytes_))
+      return to_grey8(plane(frame, 0));
+    if (step == 2) rgb.convertTo(rgb, CV_8UC3, 1.0 / 256);
+    cv::Mat grey;
+    cv::cvtColor(rgb, grey, cv::COLOR_RGB2GRAY);
+    return grey;
+  }
+  if (samples_ == 1) return to_grey8(plane(frame, 0));
+  cv::Mat colour;
+  if (planar_ == 0) {
+    colour = plane(frame, 0);
+  } else {
+    std::vector<cv::Mat> planes{plane(frame, 0), plane(frame, 1), plane(frame, 2)};
+    cv::merge(planes, colour);
+  }
+  if (bytes_ == 2) colour.convertTo(colour, CV_8UC3, 1.0 / 256);
+  cv::Mat grey;
+  if (is_ybr(pi_)) cv::extractChannel(colour, grey, 0);
+  else cv::cvtColor(colour, grey, cv::COLOR_RGB2GRAY);
+  return grey;
+}
+
+cv::Mat DecodedImage::display8(int frame) const {
+  if (samples_ == 1 || ybr422_) {
+    if (pi_ != PI::MONOCHROME1) return grey8(frame);
+    cv::Mat inverted;
+    cv::bitwise_not(grey8(frame), inverted);
+    return inverted;
+  }
+  cv::Mat colour;
+  if (planar_ == 0) {
+    colour = plane(frame, 0).clone();
+  } else {
+    std::vector<cv::Mat> planes{plane(frame, 0), plane(frame, 1), plane(frame, 2)};
+    cv::merge(planes, colour);
+  }
+  if (bytes_ == 2) colour.convertTo(colour, CV_8UC3, 1.0 / 256);
+  cv::Mat bgr;
+  if (is_ybr(pi_)) {  // DICOM orders Y Cb Cr; OpenCV's conversion expects Y Cr Cb
+    std::vector<cv::Mat> ch;
+    cv::split(colour, ch);
+    std::swap(ch[1], ch[2]);
+    cv::merge(ch, colour);
+    cv::cvtColor(colour, bgr, cv::COLOR_YCrCb2BGR);
+  } else {
+    cv::cvtColor(colour, bgr, cv::COLOR_RGB2BGR);
+  }
+  return bgr;
+}
+
+void DecodedImage::fill(int frame, cv::Rect box) {
+  box &= cv::Rect(0, 0, columns_, rows_);
+  if (box.empty()) return;
+  if (ybr422_) {
+    auto* base = reinterpret_cast<unsigned char*>(pixels_.data()) + frame_bytes() * frame;
+    int x0 = box.x & ~1, x1 = std::min(columns_, (box.x + box.width + 1) & ~1);
+    for (int y = box.y; y < box.y + box.height; ++y)
+      for (int x = x0; x < x1; x += 2) {
+        unsigned char* p = base + (static_cast<std::size_t>(y) * columns_ + x) * 2;
+        p[0] = p[1] = 0, p[2] = p[3] = 128;
+      }
+    return;
+  }
+  double half = bytes_ == 1 ? 128 : 32768;
+  if (samples_ == 1) {
+    cv::Mat m = plane(frame, 0);
+    double value = palette_darkest_;
+    if (pi_ != PI::PALETTE_COLOR) {
+      double lo = 0, hi = 0;
+      cv::minMaxLoc(m, &lo, &hi);
+      value = pi_ == PI::MONOCHROME1 ? hi : lo;
+    }
+    m(box).setTo(value);
+    return;
+  }
+  cv::Scalar colour = is_ybr(pi_) ? cv::Scalar(0, half, half) : cv::Scalar(0, 0, 0);
+  if (planar_ == 0) {
+    plane(frame, 0)(box).setTo(colour);
+    return;
+  }
+  for (int c = 0; c < 3; ++c) plane(frame, c)(box).setTo(colour[c]);
+}
+
+Expected<gdcm::Image> DecodedImage::encode(const gdcm::TransferSyntax& syntax) const {
+  gdcm::SmartPointer<gdcm::Image> img = new gdcm::Image(raw_);
+  gdcm::DataElement de = raw_.GetDataElement();
+  de.SetByteValue(pixels_.data(), gdcm::VL(static_cast<std::uint32_t>(pixels_.size())));
+  img->SetDataElement(de);
+  gdcm::Image out = *img;
+  if (syntax != gdcm::TransferSyntax::ExplicitVRLittleEndian) {
+    gdcm::ImageChangeTransferSyntax change;
+    change.SetTransferSyntax(syntax);
+    change.SetInput(*img);
+    try {
+      if (!change.Change()) return Error{ErrorCode::kUnsupported, "GDCM cannot encode this image in that syntax"};
+    } catch (const std::exception&) {
+      return Error{ErrorCode::kUnsupported, "GDCM cannot encode this image in that syntax"};
+    }
+    out = change.GetOutput();
+  }
+  auto check = decode(out);
+  if (!check || check->pixels_ != pixels_ || check->pi_ != pi_ || check->ybr422_ != ybr422_)
+    return Error{ErrorCode::kUnsupported, "the encoded pixel data does not decode to the masked pixels"};
+  return out;
+}
+
+}  // namespace veil::pixel

@@ -1,0 +1,54 @@
+// Decoded pixel data that can be masked in place and encoded again. The only type that knows
+// the layouts: 8/16 bits, signed or not, 1 or 3 samples, planar configuration 0 or 1,
+// MONOCHROME1/2, RGB, YBR_FULL, YBR_FULL_422 and PALETTE COLOR, every frame.
+#pragma once
+
+#include <gdcmImage.h>
+#include <gdcmTransferSyntax.h>
+
+#include <opencv2/core.hpp>
+
+#include <string>
+#include <vector>
+
+#include "veil/error.h"
+
+namespace veil::pixel {
+
+class DecodedImage {
+ public:
+  // Decodes `image` (any syntax GDCM reads) to native little-endian pixels.
+  static Expected<DecodedImage> decode(const gdcm::Image& image);
+
+  int rows() const { return rows_; }
+  int columns() const { return columns_; }
+  int frames() const { return frames_; }
+
+  // One frame as 8-bit grey for detection: monochrome windowed over the frame's own range,
+  // colour as luminance, palette through its lookup table.
+  cv::Mat grey8(int frame) const;
+  // One frame for people to look at: 8-bit BGR for colour images, grey for the rest.
+  cv::Mat display8(int frame) const;
+  // Paints `box` (clipped to the image) with the background: black for MONOCHROME2 (the
+  // frame's lowest value), the inverse for MONOCHROME1, RGB 0, YBR (0,128,128), the palette's
+  // darkest entry.
+  void fill(int frame, cv::Rect box);
+  // Encodes the (masked) pixels in `syntax`, decodes the result again and compares it with
+  // the masked pixels: an output never carries a stream that disagrees with them.
+  Expected<gdcm::Image> encode(const gdcm::TransferSyntax& syntax) const;
+
+  const gdcm::Image& raw() const { return raw_; }  // the decoded image (its PI and planar config)
+
+ private:
+  std::size_t frame_bytes() const;
+  cv::Mat plane(int frame, int index) const;  // one sample plane (planar 1) or the whole frame (planar 0)
+
+  gdcm::Image raw_;
+  std::vector<char> pixels_;
+  int rows_ = 0, columns_ = 0, frames_ = 1, samples_ = 1, bytes_ = 1, planar_ = 0;
+  bool signed_ = false, ybr422_ = false;
+  gdcm::PhotometricInterpretation::PIType pi_ = gdcm::PhotometricInterpretation::MONOCHROME2;
+  int palette_darkest_ = 0;
+};
+
+}  // namespace veil::pixel
