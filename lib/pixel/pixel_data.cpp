@@ -209,6 +209,9 @@ Expected<gdcm::Image> DecodedImage::encode(const gdcm::TransferSyntax& syntax) c
   de.SetByteValue(pixels_.data(), gdcm::VL(static_cast<std::uint32_t>(pixels_.size())));
   img->SetDataElement(de);
   gdcm::Image out = *img;
+  // GDCM's RLE encoder asserts (aborting the process) on frames of an odd number of bytes.
+  if (syntax == gdcm::TransferSyntax::RLELossless && frame_bytes() % 2)
+    return Error{ErrorCode::kUnsupported, "GDCM cannot encode odd-sized frames as RLE"};
   if (syntax != gdcm::TransferSyntax::ExplicitVRLittleEndian) {
     gdcm::ImageChangeTransferSyntax change;
     change.SetTransferSyntax(syntax);

@@ -38,10 +38,13 @@ class DecodedImage {
   Expected<gdcm::Image> encode(const gdcm::TransferSyntax& syntax) const;
 
   const gdcm::Image& raw() const { return raw_; }  // the decoded image (its PI and planar config)
+  // A view into the pixels: one sample plane (planar configuration 1) or the whole frame
+  // (one sample, or planar configuration 0). Not for YBR_FULL_422 as stored.
+  cv::Mat plane(int frame, int index = 0) const;
+  bool same_pixels(const DecodedImage& other) const { return pixels_ == other.pixels_; }
 
  private:
   std::size_t frame_bytes() const;
-  cv::Mat plane(int frame, int index) const;  // one sample plane (planar 1) or the whole frame (planar 0)
 
   gdcm::Image raw_;
   std::vector<char> pixels_;

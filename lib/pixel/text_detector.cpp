@@ -11,12 +11,19 @@ namespace {
 
 struct Candidate {
   cv::Rect box;
-  int chars = 1;  // letters that touch form one component: its width says how many
+  double ink = 0;  // median grey of its pixels
+  int chars = 1;   // letters that touch form one component: its width says how many
 };
 
-// Character-sized components of strokes brighter (or darker) than their surroundings.
-std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& response, const DetectorParams& p) {
-  cv::Mat strokes = response >= p.contrast;
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+// Character-sized components of thin strokes brighter (or darker) than their surroundings.
+// Blobs (vessels, speckle, highlights) are as thick as they are tall; strokes are not.
+std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, const DetectorParams& p) {
   cv::Mat labels, stats, centroids;
   int n = cv::connectedComponentsWithStats(strokes, labels, stats, centroids, 8, CV_32S);
   std::vector<Candidate> out;
@@ -25,20 +32,25 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& response, 
                  stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
     int area = stats.at<int>(i, cv::CC_STAT_AREA);
     if (box.height < p.min_char_height || box.height > p.max_char_height) continue;
-    if (box.width > 20 * box.height) continue;
+    if (box.width > 5 * box.height) continue;
     double fill = static_cast<double>(area) / box.area();
-    if (fill > 0.75 || fill < 0.08) continue;
-    // Text strokes are drawn in one colour: most of a component sits on a plateau near its
-    // brightest (or darkest) value, where speckle and anatomy fall off gradually.
+    if (fill > 0.8 || fill < 0.05) continue;
     cv::Mat mask = labels(box) == i;
-    cv::Mat values = response(box);
-    double lo = 0, hi = 0;
-    cv::minMaxLoc(values, &lo, &hi, nullptr, nullptr, mask);
-    cv::Mat plateau = (values >= hi - std::max(8.0, 0.2 * hi)) & mask;
-    if (cv::countNonZero(plateau) < 0.4 * area) continue;
-    (void)grey;
-    Candidate c{box, 1};
-    if (box.width > 1.2 * box.height) c.chars = static_cast<int>(std::lround(box.width / (0.6 * box.height)));
+    cv::Mat padded;
+    cv::copyMakeBorder(mask, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::Mat dist;
+    cv::distanceTransform(padded, dist, cv::DIST_L2, 3);
+    double thickest = 0;
+    cv::minMaxLoc(dist, nullptr, &thickest);
+    if (2 * thickest > 0.4 * box.height + 1) continue;
+    std::vector<double> values;
+    values.reserve(static_cast<std::size_t>(area));
+    cv::Mat g = grey(box);
+    for (int y = 0; y < box.height; ++y)
+      for (int x = 0; x < box.width; ++x)
+        if (mask.at<unsigned char>(y, x)) values.push_back(g.at<unsigned char>(y, x));
+    Candidate c{box, median(std::move(values)), 1};
+    if (box.width > 1.2 * box.height) c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
     out.push_back(c);
   }
   return out;
@@ -49,54 +61,150 @@ int find(std::vector<int>& parent, int i) {
   return i;
 }
 
-// Rows of candidates with similar heights and aligned tops and bottoms, close together.
-std::vector<cv::Rect> lines(std::vector<Candidate> cs, const DetectorParams& p) {
+bool linked(const Candidate& a, const Candidate& b) {
+  const cv::Rect &ra = a.box, &rb = b.box;
+  int h = std::max(ra.height, rb.height);
+  int gap = std::max(rb.x - (ra.x + ra.width), ra.x - (rb.x + rb.width));
+  if (gap > 1.0 * h) return false;
+  if (h > 1.6 * std::min(ra.height, rb.height)) return false;
+  bool tops = std::abs(ra.y - rb.y) <= 0.3 * h, bottoms = std::abs(ra.br().y - rb.br().y) <= 0.3 * h;
+  if (!tops && !bottoms) return false;
+  return std::abs(a.ink - b.ink) <= 24;  // one line of text is drawn in one colour
+}
+
+// Text crosses many strokes along its middle: about two per letter. A row of dots or bars does not.
+double transitions_per_height(const cv::Mat& strokes, const cv::Rect& box, double h) {
+  int best = 0;
+  for (double at : {0.35, 0.5, 0.65}) {
+    const unsigned char* row = strokes.ptr<unsigned char>(box.y + static_cast<int>(at * box.height));
+    int transitions = 0;
+    for (int x = box.x + 1; x < box.br().x; ++x) transitions += row[x] && !row[x - 1];
+    best = std::max(best, transitions);
+  }
+  return best / (box.width / h);
+}
+
+// Spread of the background next to the strokes, relative to the strokes' contrast.
+double background_spread(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& box, double ink) {
+  cv::Mat near;
+  cv::dilate(strokes(box), near, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+  cv::Mat bg_mask = near == 0;
+  if (cv::countNonZero(bg_mask) < 10) return 1e9;
+  cv::Scalar mean, sd;
+  cv::meanStdDev(grey(box), mean, sd, bg_mask);
+  return sd[0] / std::max(1.0, std::abs(ink - mean[0]));
+}
+
+// Rows of candidates: similar heights, aligned tops or bottoms, one ink, close together.
+std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat& grey, const cv::Mat& strokes,
+                                      const DetectorParams& p) {
   std::sort(cs.begin(), cs.end(), [](const Candidate& a, const Candidate& b) { return a.box.x < b.box.x; });
   std::vector<int> parent(cs.size());
   std::iota(parent.begin(), parent.end(), 0);
-  for (std::size_t i = 0; i < cs.size(); ++i) {
-    const cv::Rect& a = cs[i].box;
+  for (std::size_t i = 0; i < cs.size(); ++i)
     for (std::size_t j = i + 1; j < cs.size(); ++j) {
-      const cv::Rect& b = cs[j].box;
-      int h = std::max(a.height, b.height);
-      if (b.x > a.x + a.width + 2 * p.max_char_height) break;
-      int gap = b.x - (a.x + a.width);
-      if (gap > 1.2 * h || gap < -h) continue;
-      if (std::max(a.height, b.height) > 1.6 * std::min(a.height, b.height)) continue;
-      if (std::abs(a.y - b.y) > 0.35 * h && std::abs(a.br().y - b.br().y) > 0.35 * h) continue;
-      if (std::abs((a.y + a.height / 2) - (b.y + b.height / 2)) > 0.4 * h) continue;
-      parent[find(parent, static_cast<int>(i))] = find(parent, static_cast<int>(j));
+      if (cs[j].box.x > cs[i].box.br().x + p.max_char_height) break;
+      if (linked(cs[i], cs[j])) parent[find(parent, static_cast<int>(i))] = find(parent, static_cast<int>(j));
+    }
+  std::vector<std::vector<const Candidate*>> groups(cs.size());
+  for (std::size_t i = 0; i < cs.size(); ++i) groups[find(parent, static_cast<int>(i))].push_back(&cs[i]);
+  std::vector<LineCandidate> out;
+  for (const auto& g : groups) {
+    if (g.empty()) continue;
+    LineCandidate l;
+    l.box = g[0]->box;
+    std::vector<double> heights, bottoms, tops, inks;
+    for (const Candidate* c : g) {
+      l.chars += c->chars;
+      l.box |= c->box;
+      heights.push_back(c->box.height);
+      bottoms.push_back(c->box.br().y);
+      tops.push_back(c->box.y);
+      inks.push_back(c->ink);
+    }
+    l.components = static_cast<int>(g.size());
+    l.height = median(heights);
+    double bottom = median(bottoms), top = median(tops);
+    int aligned = 0;
+    for (const Candidate* c : g)
+      aligned += std::abs(c->box.br().y - bottom) <= 0.2 * l.height + 1 || std::abs(c->box.y - top) <= 0.2 * l.height + 1;
+    l.aligned = static_cast<double>(aligned) / static_cast<double>(g.size());
+    l.transitions = transitions_per_height(strokes, l.box, l.height);
+    l.ink = median(inks);
+    l.background = background_spread(grey, strokes, l.box, l.ink);
+    out.push_back(l);
+  }
+  return out;
+}
+
+const char* verdict(const LineCandidate& l, const DetectorParams& p) {
+  if (l.chars < p.min_chars || l.components < 2 || (l.components == 2 && l.chars < p.min_chars + 1)) return "few letters";
+  if (l.box.height > 1.8 * l.height) return "not one line";
+  if (l.aligned < 0.7) return "no baseline";
+  if (l.transitions < 1.2) return "few strokes";
+  // Small rows of three or four are what speckle makes by chance: only on a clean background.
+  if (l.components <= 4 && l.height < 10 && l.background > 0.15) return "small on a busy background";
+  // A long, straight row is text even over anatomy or speckle.
+  bool strong = l.components >= 5 && l.aligned >= 0.9 && l.box.height <= 1.5 * l.height;
+  if (l.background > (strong ? 1.0 : 0.3)) return "busy background";
+  return nullptr;
+}
+
+// Words of one or two letters, and parts a row was split into, next to an accepted row.
+bool beside(const LineCandidate& line, const LineCandidate& part) {
+  if (std::abs(part.ink - line.ink) > 24) return false;
+  if (std::abs(part.box.y - line.box.y) > 0.5 * line.height || std::abs(part.box.br().y - line.box.br().y) > 0.5 * line.height)
+    return false;
+  int gap = std::max(part.box.x - line.box.br().x, line.box.x - part.box.br().x);
+  return gap <= 1.5 * line.height;
+}
+
+std::vector<LineCandidate> all_lines(const cv::Mat& grey8, const DetectorParams& p) {
+  CV_Assert(grey8.type() == CV_8U);
+  cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(15, 15));
+  std::vector<LineCandidate> out;
+  for (int op : {cv::MORPH_TOPHAT, cv::MORPH_BLACKHAT}) {
+    cv::Mat response;
+    cv::morphologyEx(grey8, response, op, kernel);
+    cv::Mat strokes = response >= p.contrast;
+    for (auto& l : group_lines(candidates(grey8, strokes, p), grey8, strokes, p)) {
+      const char* why = verdict(l, p);
+      l.text = why == nullptr;
+      l.rejected_because = why ? why : "";
+      out.push_back(l);
     }
   }
-  std::vector<cv::Rect> box(cs.size());
-  std::vector<int> chars(cs.size(), 0);
-  for (std::size_t i = 0; i < cs.size(); ++i) {
-    int r = find(parent, static_cast<int>(i));
-    box[r] = chars[r] ? (box[r] | cs[i].box) : cs[i].box;
-    chars[r] += cs[i].chars;
+  for (bool grown = true; grown;) {
+    grown = false;
+    for (auto& line : out) {
+      if (!line.text) continue;
+      for (auto& part : out) {
+        if (part.text || !beside(line, part)) continue;
+        int x0 = std::min(line.box.x, part.box.x), x1 = std::max(line.box.br().x, part.box.br().x);
+        line.box = cv::Rect(x0, line.box.y, x1 - x0, line.box.height);  // the row keeps its band
+        part.text = true;
+        part.rejected_because = "joined a row";
+        part.box = line.box;
+        grown = true;
+      }
+    }
   }
-  std::vector<cv::Rect> out;
-  for (std::size_t i = 0; i < cs.size(); ++i)
-    if (chars[i] >= p.min_chars) out.push_back(box[i]);
   return out;
 }
 
 }  // namespace
 
+std::vector<LineCandidate> explain_text(const cv::Mat& grey8, const DetectorParams& p) { return all_lines(grey8, p); }
+
 std::vector<cv::Rect> detect_text(const cv::Mat& grey8, const DetectorParams& p) {
-  CV_Assert(grey8.type() == CV_8U);
-  cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(15, 15));
   std::vector<cv::Rect> out;
-  for (int op : {cv::MORPH_TOPHAT, cv::MORPH_BLACKHAT}) {
-    cv::Mat response;
-    cv::morphologyEx(grey8, response, op, kernel);
-    auto found = lines(candidates(grey8, response, p), p);
-    out.insert(out.end(), found.begin(), found.end());
-  }
-  // Punctuation, accents and anti-aliased edges sit just outside the components.
+  for (const auto& l : all_lines(grey8, p))
+    if (l.text) out.push_back(l.box);
+  // Punctuation, accents, small glyphs and anti-aliased edges sit just outside the letters.
   for (auto& r : out) {
-    int pad = std::max(2, r.height / 4);
-    r = cv::Rect(r.x - pad, r.y - pad, r.width + 2 * pad, r.height + 2 * pad) & cv::Rect(0, 0, grey8.cols, grey8.rows);
+    int pad_x = std::max(2, r.height * 3 / 4), pad_y = std::max(2, r.height / 3);
+    r = cv::Rect(r.x - pad_x, r.y - pad_y, r.width + 2 * pad_x, r.height + 2 * pad_y) &
+        cv::Rect(0, 0, grey8.cols, grey8.rows);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <string>
 #include <vector>
 
 namespace veil::pixel {
@@ -16,7 +17,23 @@ struct DetectorParams {
   int min_chars = 3;         // components in a row before it counts as text
 };
 
-// Boxes around text lines, in frame coordinates, without margin.
+// A row of character-like components and what the detector made of it.
+struct LineCandidate {
+  cv::Rect box;
+  int components = 0, chars = 0;
+  double height = 0;       // median component height
+  double ink = 0;          // median grey of the strokes
+  double aligned = 0;      // share of components on the row's baseline or top line
+  double transitions = 0;  // strokes crossed along the middle, per line height of width
+  double background = 0;   // spread of the background next to the strokes / their contrast
+  bool text = false;
+  std::string rejected_because;
+};
+
+// Every row considered, accepted or not: for tuning and for tests.
+std::vector<LineCandidate> explain_text(const cv::Mat& grey8, const DetectorParams& params = {});
+
+// Boxes around text lines, in frame coordinates, padded for punctuation but without margin.
 std::vector<cv::Rect> detect_text(const cv::Mat& grey8, const DetectorParams& params = {});
 
 }  // namespace veil::pixel

@@ -1,0 +1,260 @@
+// The pixel stage against text drawn with cv::putText into real and synthetic images, in every
+// layout and several syntaxes: how many drawn texts end up fully masked, how much is masked
+// outside them, and whether images without text come out untouched.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include <cstdio>
+#include <map>
+
+#include "pixel_fixtures.h"
+
+namespace veil::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Base {
+  std::string name, modality, photometric;
+  std::vector<cv::Mat> frames;
+};
+
+// A CT-like slice: air, a body with noise, bone, lungs with vessel dots (text-sized bright blobs).
+Base synthetic_ct(std::mt19937& rng) {
+  cv::Mat m(512, 512, CV_16S, cv::Scalar(-1000));
+  cv::ellipse(m, {256, 270}, {210, 160}, 0, 0, 360, cv::Scalar(40), -1);
+  cv::ellipse(m, {170, 260}, {70, 100}, 0, 0, 360, cv::Scalar(-850), -1);
+  cv::ellipse(m, {342, 260}, {70, 100}, 0, 0, 360, cv::Scalar(-850), -1);
+  cv::ellipse(m, {256, 380}, {30, 25}, 0, 0, 360, cv::Scalar(700), -1);
+  std::uniform_int_distribution<int> x(110, 400), y(170, 350), r(1, 4);
+  for (int i = 0; i < 150; ++i) cv::circle(m, {x(rng), y(rng)}, r(rng), cv::Scalar(-100), -1);
+  cv::Mat noise(m.size(), CV_16S);
+  cv::randn(noise, 0, 15);
+  m += noise;
+  return {"synthetic-ct", "CT", "MONOCHROME2", {m}};
+}
+
+// An ultrasound-like fan of speckle on black, grey as RGB.
+Base synthetic_us(std::mt19937& rng) {
+  cv::Mat speckle(480, 640, CV_32F);
+  cv::randn(speckle, 0, 1);
+  cv::Mat s2(480, 640, CV_32F);
+  cv::randn(s2, 0, 1);
+  cv::Mat rayleigh;
+  cv::magnitude(speckle, s2, rayleigh);
+  cv::GaussianBlur(rayleigh, rayleigh, {3, 5}, 0);
+  cv::Mat fan = cv::Mat::zeros(480, 640, CV_8U);
+  cv::ellipse(fan, {320, 40}, {420, 420}, 0, 50, 130, cv::Scalar(255), -1);
+  cv::Mat grey;
+  rayleigh.convertTo(grey, CV_8U, 70);
+  cv::Mat g = cv::Mat::zeros(480, 640, CV_8U);
+  grey.copyTo(g, fan);
+  std::uniform_int_distribution<int> x(200, 440), y(150, 400);
+  for (int i = 0; i < 3; ++i) cv::line(g, {x(rng), y(rng)}, {x(rng), y(rng)}, cv::Scalar(230), 2, cv::LINE_AA);
+  cv::Mat rgb;
+  cv::cvtColor(g, rgb, cv::COLOR_GRAY2RGB);
+  return {"synthetic-us", "US", "RGB", {rgb}};
+}
+
+std::vector<Base> bases(std::mt19937& rng, std::string& note) {
+  std::vector<Base> out{synthetic_ct(rng), synthetic_us(rng)};
+  fs::path corpus = fs::path(VEIL_SHARED_DIR) / "corpus";
+  if (!fs::is_directory(corpus)) {
+    note = "../shared/corpus not present: synthetic bases only";
+    return out;
+  }
+  struct Source {
+    const char* name;
+    const char* path;
+    const char* modality;
+  };
+  const Source sources[] = {
+      {"ct-16bit", "dicompyler-core/tests/testdata/example_data/ct.0.dcm", "CT"},
+      {"ct-chest", "fo-dicom/Tests/FO-DICOM.Benchmark/Data/ct.dcm", "CT"},
+      {"mr-16bit", "fo-dicom/Tests/FO-DICOM.Benchmark/Data/mr.dcm", "MR"},
+      {"cr-mono1", "fo-dicom/Tests/FO-DICOM.Tests/Test_Data/CR-MONO1-10-chest", "CR"},
+      {"dx-mono1-8bit", "highdicom/data/test_files/dx_image.dcm", "DX"},
+      {"rf-8bit", "orthanc-tests/Database/KarstenHilbertRF.dcm", "RF"},
+      {"pet-ct-rgb", "presidio/presidio-image-redactor/tests/test_data/RGB_ORIGINAL.dcm", "OT"},
+  };
+  for (const auto& s : sources) {
+    auto d = decode_bytes(file_bytes(corpus / s.path));
+    std::string pi = gdcm::PhotometricInterpretation::GetPIString(d.raw().GetPhotometricInterpretation().GetType());
+    while (!pi.empty() && pi.back() == ' ') pi.pop_back();
+    out.push_back({s.name, s.modality, pi, {d.plane(0).clone()}});
+  }
+  return out;
+}
+
+const char* const kWords[] = {"DOE^JOHN",   "SMITH, ANNA", "MRN: 48213377", "2019-04-12",    "12/04/2019",
+                              "12 APR 2019", "Acc 7731982", "14:22:05",      "Dr. A. JONES", "ST MARY HOSP",
+                              "ID 00451298", "DOB 03.07.1961", "KOWALSKI J",  "Pt: 551-20-9931"};
+const int kFonts[] = {cv::FONT_HERSHEY_SIMPLEX, cv::FONT_HERSHEY_PLAIN, cv::FONT_HERSHEY_DUPLEX,
+                      cv::FONT_HERSHEY_COMPLEX, cv::FONT_HERSHEY_TRIPLEX};
+
+struct Text {
+  cv::Mat ink;   // the pixels the text covers
+  cv::Rect box;  // its bounding box
+};
+
+// Draws 1-3 texts, on the borders and inside, in an ink that contrasts with what is under it.
+std::vector<Text> draw_texts(cv::Mat& frame, std::mt19937& rng) {
+  std::vector<Text> texts;
+  std::uniform_int_distribution<int> count(1, 3), word(0, std::size(kWords) - 1), font(0, std::size(kFonts) - 1),
+      thick(1, 2), border(0, 1);
+  std::uniform_real_distribution<double> scale(0.4, 1.4), unit(0, 1);
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(frame.reshape(1), &lo, &hi);
+  int n = count(rng);
+  for (int attempt = 0; attempt < 60 && static_cast<int>(texts.size()) < n; ++attempt) {
+    std::string s = kWords[word(rng)];
+    int f = kFonts[font(rng)], t = thick(rng);
+    double sc = scale(rng);
+    int baseline = 0;
+    cv::Size size = cv::getTextSize(s, f, sc, t, &baseline);
+    if (size.height < 7 || size.width + 8 > frame.cols || size.height + baseline + 8 > frame.rows) continue;
+    int x, y;
+    if (border(rng)) {  // a corner or an edge band, where devices put their text
+      x = unit(rng) < 0.5 ? 4 : frame.cols - size.width - 4;
+      y = unit(rng) < 0.5 ? size.height + 4 : frame.rows - baseline - 4;
+    } else {
+      x = static_cast<int>(unit(rng) * (frame.cols - size.width - 8)) + 4;
+      y = static_cast<int>(unit(rng) * (frame.rows - size.height - baseline - 8)) + size.height + 4;
+    }
+    cv::Rect box(x, y - size.height - t, size.width + t, size.height + baseline + 2 * t);
+    box &= cv::Rect(0, 0, frame.cols, frame.rows);
+    bool overlaps = false;
+    for (const auto& other : texts) overlaps = overlaps || !(cv::Rect(other.box.x - 10, other.box.y - 10,
+                                                                       other.box.width + 20, other.box.height + 20) & box).empty();
+    if (overlaps) continue;
+    cv::Scalar under = cv::mean(frame(box));
+    double mean = (under[0] + under[1] + under[2]) / frame.channels();
+    cv::Scalar ink;
+    if (frame.channels() == 3) {
+      const cv::Scalar bright[] = {{255, 255, 255}, {255, 255, 0}, {0, 255, 0}, {0, 255, 255}, {190, 190, 190}};
+      ink = mean < 110 ? bright[word(rng) % 5] : cv::Scalar(0, 0, 0);
+    } else {
+      double levels[] = {1.0, 0.8, 0.65};
+      ink = cv::Scalar(mean < lo + 0.45 * (hi - lo) ? lo + levels[word(rng) % 3] * (hi - lo) : lo);
+    }
+    int line = unit(rng) < 0.7 ? cv::LINE_AA : cv::LINE_8;
+    cv::Mat mask = cv::Mat::zeros(frame.size(), CV_8U);
+    cv::putText(mask, s, {x, y}, f, sc, cv::Scalar(255), t, line);
+    cv::putText(frame, s, {x, y}, f, sc, ink, t, line);
+    texts.push_back({mask, box});
+  }
+  return texts;
+}
+
+struct Tally {
+  int images = 0, texts = 0, masked = 0, clean = 0, clean_untouched = 0, outside_changed = 0;
+  double masked_outside = 0, area = 0, worst_outside = 0;
+};
+
+void evaluate(const Base& base, const std::vector<cv::Mat>& frames, const std::vector<std::vector<Text>>& texts,
+              gdcm::TransferSyntax syntax, Deidentifier& deid, Tally& tally) {
+  std::vector<std::byte> input;
+  try {
+    input = make_dicom(frames, base.modality, syntax, base.photometric);
+  } catch (const std::exception& e) {
+    FAIL() << base.name << " in " << gdcm::TransferSyntax::GetTSString(syntax) << ": " << e.what();
+  }
+  auto reference = decode_bytes(input);  // what a lossy syntax made of the drawn image
+  std::vector<std::byte> output;
+  auto result = deid.deidentify_bytes(input, output);
+  ASSERT_TRUE(result) << base.name << ": " << result.error().message;
+  auto cleaned = decode_bytes(output);
+  cv::Size size(frames[0].cols, frames[0].rows);
+  cv::Mat masked = masked_union(*result, size);
+  ++tally.images;
+  if (const char* dump = std::getenv("VEIL_PIXEL_EVAL_DUMP")) {  // for people tuning the detector
+    cv::Mat view = reference.grey8(reference.frames() - 1);
+    cv::cvtColor(view, view, cv::COLOR_GRAY2BGR);
+    for (const auto& frame_texts : texts)
+      for (const auto& t : frame_texts) cv::rectangle(view, t.box, cv::Scalar(255, 128, 0), 1);
+    for (const auto& b : result->masked_regions) cv::rectangle(view, cv::Rect(b.x, b.y, b.width, b.height), cv::Scalar(0, 0, 255), 1);
+    cv::imwrite(fmt::format("{}/{}-{:03d}.png", dump, base.name, tally.images), view);
+  }
+  std::size_t drawn = 0;
+  for (const auto& t : texts) drawn += t.size();
+  if (drawn == 0) {
+    ++tally.clean;
+    if (result->pixel_status == "no-text" && cleaned.same_pixels(reference)) ++tally.clean_untouched;
+    else ADD_FAILURE() << base.name << ": an image without text was changed (" << result->masked_regions.size() << " boxes)";
+    return;
+  }
+  cv::Mat truth = cv::Mat::zeros(size, CV_8U);
+  for (const auto& frame_texts : texts)
+    for (const auto& t : frame_texts) {
+      ++tally.texts;
+      cv::Mat missed = t.ink & ~masked;
+      if (cv::countNonZero(missed) == 0) ++tally.masked;
+      else std::printf("  missed: %s frame text at (%d,%d %dx%d)\n", base.name.c_str(), t.box.x, t.box.y, t.box.width, t.box.height);
+      truth(t.box).setTo(255);
+    }
+  double outside = cv::countNonZero(masked & ~truth);
+  tally.masked_outside += outside;
+  tally.area += size.area();
+  tally.worst_outside = std::max(tally.worst_outside, outside / size.area());
+  // Pixels outside the masks are those of the input, bit for bit.
+  for (int f = 0; f < reference.frames(); ++f) {
+    cv::Mat diff;
+    cv::compare(reference.plane(f).reshape(1, size.height), cleaned.plane(f).reshape(1, size.height), diff, cv::CMP_NE);
+    cv::Mat keep;
+    cv::resize(~masked, keep, diff.size(), 0, 0, cv::INTER_NEAREST);
+    if (cv::countNonZero(diff & keep) != 0) ++tally.outside_changed;
+  }
+}
+
+TEST(PixelSynthetic, DrawnTextIsMaskedAndImagesWithoutTextAreUntouched) {
+  std::mt19937 rng(20261130);
+  std::string note;
+  auto all = bases(rng, note);
+  if (!note.empty()) std::printf("note: %s\n", note.c_str());
+  auto deid = pixel_deidentifier(PixelMode::kAuto);
+  const int per_base = std::getenv("VEIL_PIXEL_EVAL_IMAGES") ? std::atoi(std::getenv("VEIL_PIXEL_EVAL_IMAGES")) : 16;
+  std::map<std::string, Tally> by_base;
+  Tally total;
+  for (const auto& base : all) {
+    Tally& t = by_base[base.name];
+    evaluate(base, base.frames, {{}}, gdcm::TransferSyntax::ExplicitVRLittleEndian, deid, t);
+    for (int i = 0; i < per_base; ++i) {
+      std::vector<cv::Mat> frames{base.frames[0].clone()};
+      std::vector<std::vector<Text>> texts{draw_texts(frames[0], rng)};
+      if (i % 4 == 3 && base.photometric != "MONOCHROME1") {  // a cine: the text appears on the last frame only
+        frames = {base.frames[0].clone(), base.frames[0].clone(), frames[0]};
+        texts = {{}, {}, texts[0]};
+      }
+      gdcm::TransferSyntax syntax = gdcm::TransferSyntax::ExplicitVRLittleEndian;
+      bool odd = base.frames[0].total() * base.frames[0].elemSize() % 2;  // GDCM's RLE encoder asserts on those
+      if (i % 4 == 1) syntax = odd ? gdcm::TransferSyntax::JPEGLosslessProcess14_1 : gdcm::TransferSyntax::RLELossless;
+      if (i % 4 == 2) syntax = base.frames[0].depth() == CV_16S ? gdcm::TransferSyntax::JPEG2000Lossless
+                                                                : gdcm::TransferSyntax::JPEGLSLossless;
+      evaluate(base, frames, texts, syntax, deid, t);
+    }
+    std::printf("%-16s images %3d texts %3d fully masked %3d  masked outside texts %.2f%% (worst %.2f%%)  clean untouched %d/%d\n",
+                base.name.c_str(), t.images, t.texts, t.masked, 100 * t.masked_outside / std::max(1.0, t.area),
+                100 * t.worst_outside, t.clean_untouched, t.clean);
+    total.images += t.images, total.texts += t.texts, total.masked += t.masked, total.clean += t.clean;
+    total.clean_untouched += t.clean_untouched, total.masked_outside += t.masked_outside, total.area += t.area;
+    total.outside_changed += t.outside_changed;
+    total.worst_outside = std::max(total.worst_outside, t.worst_outside);
+  }
+  double recall = static_cast<double>(total.masked) / std::max(1, total.texts);
+  double outside = total.masked_outside / std::max(1.0, total.area);
+  std::printf("TOTAL images %d texts %d fully masked %d (%.2f%%)  masked outside texts %.2f%% of the area (worst image %.2f%%)  "
+              "images without text untouched %d/%d  frames changed outside masks %d\n",
+              total.images, total.texts, total.masked, 100 * recall, 100 * outside, 100 * total.worst_outside,
+              total.clean_untouched, total.clean, total.outside_changed);
+  EXPECT_GE(recall, 0.995);
+  EXPECT_LE(outside, 0.03);
+  EXPECT_EQ(total.clean_untouched, total.clean);
+  EXPECT_EQ(total.outside_changed, 0);
+}
+
+}  // namespace
+}  // namespace veil::testing
