@@ -23,7 +23,7 @@ double median(std::vector<double> v) {
 
 // Character-sized components of thin strokes brighter (or darker) than their surroundings.
 // Blobs (vessels, speckle, highlights) are as thick as they are tall; strokes are not.
-std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, const DetectorParams& p) {
+std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, bool bright, const DetectorParams& p) {
   cv::Mat labels, stats, centroids;
   int n = cv::connectedComponentsWithStats(strokes, labels, stats, centroids, 8, CV_32S);
   std::vector<Candidate> out;
@@ -42,14 +42,17 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, c
     cv::distanceTransform(padded, dist, cv::DIST_L2, 3);
     double thickest = 0;
     cv::minMaxLoc(dist, nullptr, &thickest);
-    if (2 * thickest > 0.4 * box.height + 1) continue;
+    if (2 * thickest > 0.5 * box.height + 2) continue;
     std::vector<double> values;
     values.reserve(static_cast<std::size_t>(area));
     cv::Mat g = grey(box);
     for (int y = 0; y < box.height; ++y)
       for (int x = 0; x < box.width; ++x)
         if (mask.at<unsigned char>(y, x)) values.push_back(g.at<unsigned char>(y, x));
-    Candidate c{box, median(std::move(values)), 1};
+    // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
+    std::sort(values.begin(), values.end());
+    double ink = values[bright ? values.size() * 9 / 10 : values.size() / 10];
+    Candidate c{box, ink, 1};
     if (box.width > 1.2 * box.height) c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
     out.push_back(c);
   }
@@ -95,6 +98,18 @@ double background_spread(const cv::Mat& grey, const cv::Mat& strokes, const cv::
   return sd[0] / std::max(1.0, std::abs(ink - mean[0]));
 }
 
+// Strokes in the bands just above and below a row, relative to the strokes in it: text stands
+// apart from what surrounds it, a row picked out of speckle or texture does not.
+double surround_density(const cv::Mat& strokes, const cv::Rect& box, double h) {
+  const cv::Rect frame(0, 0, strokes.cols, strokes.rows);
+  int band = std::max(3, static_cast<int>(0.6 * h));
+  cv::Rect above = cv::Rect(box.x, box.y - band - 2, box.width, band) & frame;
+  cv::Rect below = cv::Rect(box.x, box.br().y + 2, box.width, band) & frame;
+  double inside = static_cast<double>(cv::countNonZero(strokes(box))) / std::max(1, box.area());
+  auto density = [&](const cv::Rect& r) { return r.empty() ? 0.0 : static_cast<double>(cv::countNonZero(strokes(r))) / r.area(); };
+  return std::max(density(above), density(below)) / std::max(1e-6, inside);
+}
+
 // Rows of candidates: similar heights, aligned tops or bottoms, one ink, close together.
 std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat& grey, const cv::Mat& strokes,
                                       const DetectorParams& p) {
@@ -132,6 +147,7 @@ std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat&
     l.transitions = transitions_per_height(strokes, l.box, l.height);
     l.ink = median(inks);
     l.background = background_spread(grey, strokes, l.box, l.ink);
+    l.surround = surround_density(strokes, l.box, l.height);
     out.push_back(l);
   }
   return out;
@@ -147,11 +163,13 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
   // A long, straight row is text even over anatomy or speckle.
   bool strong = l.components >= 5 && l.aligned >= 0.9 && l.box.height <= 1.5 * l.height;
   if (l.background > (strong ? 1.0 : 0.3)) return "busy background";
+  if (l.surround > (strong ? 0.8 : 0.35)) return "textured surroundings";
   return nullptr;
 }
 
 // Words of one or two letters, and parts a row was split into, next to an accepted row.
 bool beside(const LineCandidate& line, const LineCandidate& part) {
+  if (part.rejected_because != "few letters" || part.background > 0.5) return false;
   if (std::abs(part.ink - line.ink) > 24) return false;
   if (std::abs(part.box.y - line.box.y) > 0.5 * line.height || std::abs(part.box.br().y - line.box.br().y) > 0.5 * line.height)
     return false;
@@ -159,34 +177,66 @@ bool beside(const LineCandidate& line, const LineCandidate& part) {
   return gap <= 1.5 * line.height;
 }
 
+// Grows an accepted row sideways over columns that hold strokes of its ink inside its band and
+// nothing just above or below it: the punctuation and short words it did not take in.
+void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, bool bright) {
+  const int y0 = line.box.y, y1 = line.box.br().y;
+  auto column_holds_text = [&](int x) {
+    for (int y : {y0 - 2, y0 - 1, y1, y1 + 1})
+      if (y >= 0 && y < strokes.rows && strokes.at<unsigned char>(y, x)) return false;
+    for (int y = y0; y < y1; ++y)
+      if (strokes.at<unsigned char>(y, x) &&
+          (bright ? grey.at<unsigned char>(y, x) >= line.ink - 40 : grey.at<unsigned char>(y, x) <= line.ink + 40))
+        return true;
+    return false;
+  };
+  const int max_gap = static_cast<int>(1.2 * line.height) + 1;
+  int right = line.box.br().x;
+  for (int x = right, gap = 0; x < strokes.cols && gap <= max_gap; ++x) {
+    if (column_holds_text(x)) right = x + 1, gap = 0;
+    else ++gap;
+  }
+  int left = line.box.x;
+  for (int x = left - 1, gap = 0; x >= 0 && gap <= max_gap; --x) {
+    if (column_holds_text(x)) left = x, gap = 0;
+    else ++gap;
+  }
+  line.box = cv::Rect(left, y0, right - left, y1 - y0);
+}
+
 std::vector<LineCandidate> all_lines(const cv::Mat& grey8, const DetectorParams& p) {
   CV_Assert(grey8.type() == CV_8U);
   cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(15, 15));
   std::vector<LineCandidate> out;
   for (int op : {cv::MORPH_TOPHAT, cv::MORPH_BLACKHAT}) {
+    bool bright = op == cv::MORPH_TOPHAT;
     cv::Mat response;
     cv::morphologyEx(grey8, response, op, kernel);
     cv::Mat strokes = response >= p.contrast;
-    for (auto& l : group_lines(candidates(grey8, strokes, p), grey8, strokes, p)) {
+    std::vector<LineCandidate> rows = group_lines(candidates(grey8, strokes, bright, p), grey8, strokes, p);
+    for (auto& l : rows) {
       const char* why = verdict(l, p);
       l.text = why == nullptr;
       l.rejected_because = why ? why : "";
-      out.push_back(l);
     }
-  }
-  for (bool grown = true; grown;) {
-    grown = false;
-    for (auto& line : out) {
-      if (!line.text) continue;
-      for (auto& part : out) {
-        if (part.text || !beside(line, part)) continue;
-        int x0 = std::min(line.box.x, part.box.x), x1 = std::max(line.box.br().x, part.box.br().x);
-        line.box = cv::Rect(x0, line.box.y, x1 - x0, line.box.height);  // the row keeps its band
-        part.text = true;
-        part.rejected_because = "joined a row";
-        part.box = line.box;
-        grown = true;
+    for (bool grown = true; grown;) {
+      grown = false;
+      for (auto& line : rows) {
+        if (!line.text) continue;
+        for (auto& part : rows) {
+          if (part.text || !beside(line, part)) continue;
+          int x0 = std::min(line.box.x, part.box.x), x1 = std::max(line.box.br().x, part.box.br().x);
+          line.box = cv::Rect(x0, line.box.y, x1 - x0, line.box.height);  // the row keeps its band
+          part.text = true;
+          part.rejected_because = "joined a row";
+          part.box = line.box;
+          grown = true;
+        }
       }
+    }
+    for (auto& l : rows) {
+      if (l.text && l.rejected_because.empty()) extend(l, grey8, strokes, bright);
+      out.push_back(std::move(l));
     }
   }
   return out;
@@ -202,7 +252,7 @@ std::vector<cv::Rect> detect_text(const cv::Mat& grey8, const DetectorParams& p)
     if (l.text) out.push_back(l.box);
   // Punctuation, accents, small glyphs and anti-aliased edges sit just outside the letters.
   for (auto& r : out) {
-    int pad_x = std::max(2, r.height * 3 / 4), pad_y = std::max(2, r.height / 3);
+    int pad_x = std::max(2, r.height / 3), pad_y = std::max(2, r.height / 4);
     r = cv::Rect(r.x - pad_x, r.y - pad_y, r.width + 2 * pad_x, r.height + 2 * pad_y) &
         cv::Rect(0, 0, grey8.cols, grey8.rows);
   }

@@ -26,6 +26,7 @@ struct LineCandidate {
   double aligned = 0;      // share of components on the row's baseline or top line
   double transitions = 0;  // strokes crossed along the middle, per line height of width
   double background = 0;   // spread of the background next to the strokes / their contrast
+  double surround = 0;     // stroke density just above and below / inside
   bool text = false;
   std::string rejected_because;
 };
