@@ -158,11 +158,15 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
   if (l.box.height > 1.8 * l.height) return "not one line";
   if (l.aligned < 0.7) return "no baseline";
   if (l.transitions < 1.2) return "few strokes";
-  // Small rows of three or four are what speckle makes by chance: only on a clean background.
-  if (l.components <= 4 && l.height < 10 && l.background > 0.15) return "small on a busy background";
-  // A long, straight row is text even over anatomy or speckle.
+  // Small rows of two to four are what speckle makes by chance: only on a clean background.
+  if ((l.components <= 2 || (l.components <= 4 && l.height < 10)) && l.background > 0.15)
+    return "small on a busy background";
+  if (l.background <= 0.12) return nullptr;  // strokes on a flat background: text wherever it is
+  // Over anatomy or speckle a row must stand apart from what is above and below it, or be
+  // long and straight.
   bool strong = l.components >= 5 && l.aligned >= 0.9 && l.box.height <= 1.5 * l.height;
-  if (l.background > (strong ? 1.0 : 0.3)) return "busy background";
+  bool isolated = l.surround <= 0.25 && l.components >= 3 && l.height >= 10;
+  if (l.background > (isolated ? 4.0 : strong ? 1.0 : 0.3)) return "busy background";
   if (l.surround > (strong ? 0.8 : 0.35)) return "textured surroundings";
   return nullptr;
 }
