@@ -91,11 +91,17 @@ double transitions_per_height(const cv::Mat& strokes, const cv::Rect& box, doubl
 double background_spread(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& box, double ink) {
   cv::Mat near;
   cv::dilate(strokes(box), near, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
-  cv::Mat bg_mask = near == 0;
-  if (cv::countNonZero(bg_mask) < 10) return 1e9;
-  cv::Scalar mean, sd;
-  cv::meanStdDev(grey(box), mean, sd, bg_mask);
-  return sd[0] / std::max(1.0, std::abs(ink - mean[0]));
+  std::vector<double> bg;
+  cv::Mat g = grey(box);
+  for (int y = 0; y < box.height; ++y)
+    for (int x = 0; x < box.width; ++x)
+      if (!near.at<unsigned char>(y, x)) bg.push_back(g.at<unsigned char>(y, x));
+  if (bg.size() < 10) return 1e9;
+  // Median and median absolute deviation: an anatomical edge crossing the row is a minority of
+  // its pixels and does not count; speckle and texture do.
+  double mid = median(bg);
+  for (auto& v : bg) v = std::abs(v - mid);
+  return 1.4826 * median(bg) / std::max(1.0, std::abs(ink - mid));
 }
 
 // Strokes in the bands just above and below a row, relative to the strokes in it: text stands

@@ -131,21 +131,38 @@ std::vector<Text> draw_texts(cv::Mat& frame, std::mt19937& rng) {
     for (const auto& other : texts) overlaps = overlaps || !(cv::Rect(other.box.x - 10, other.box.y - 10,
                                                                        other.box.width + 20, other.box.height + 20) & box).empty();
     if (overlaps) continue;
-    cv::Scalar under = cv::mean(frame(box));
-    double mean = (under[0] + under[1] + under[2]) / frame.channels();
+    // An ink that stands out from the brightest part of what lies under the text (or, over
+    // bright ground, from the darkest): text a reader can see.
+    cv::Mat under;
+    if (frame.channels() == 3) cv::cvtColor(frame(box), under, cv::COLOR_RGB2GRAY);
+    else under = frame(box).clone();
+    under = under.reshape(1, 1);
+    under.convertTo(under, CV_64F);
+    cv::sort(under, under, cv::SORT_EVERY_ROW | cv::SORT_ASCENDING);
+    double p5 = under.at<double>(0, under.cols / 20), p95 = under.at<double>(0, under.cols * 19 / 20);
     cv::Scalar ink;
     if (frame.channels() == 3) {
       const cv::Scalar bright[] = {{255, 255, 255}, {255, 255, 0}, {0, 255, 0}, {0, 255, 255}, {190, 190, 190}};
-      ink = mean < 110 ? bright[word(rng) % 5] : cv::Scalar(0, 0, 0);
+      ink = p95 < 150 ? bright[word(rng) % 5] : p5 > 90 ? cv::Scalar(0, 0, 0) : cv::Scalar(255, 255, 255);
     } else {
-      double levels[] = {1.0, 0.8, 0.65};
-      ink = cv::Scalar(mean < lo + 0.45 * (hi - lo) ? lo + levels[word(rng) % 3] * (hi - lo) : lo);
+      double levels[] = {1.0, 0.85, 0.7};
+      double level = lo + levels[word(rng) % 3] * (hi - lo);
+      ink = cv::Scalar(p95 < level - 0.3 * (hi - lo) ? level : p5 > lo + 0.3 * (hi - lo) ? lo : hi);
     }
     int line = unit(rng) < 0.7 ? cv::LINE_AA : cv::LINE_8;
     cv::Mat mask = cv::Mat::zeros(frame.size(), CV_8U);
     cv::putText(mask, s, {x, y}, f, sc, cv::Scalar(255), t, line);
+    cv::Mat before = frame.clone();
     cv::putText(frame, s, {x, y}, f, sc, ink, t, line);
-    texts.push_back({mask, box});
+    // The text's pixels are those a reader can tell from what was there: ink over ground of
+    // the same shade (a white strip under white text) leaks nothing.
+    cv::Mat change;
+    cv::absdiff(frame, before, change);
+    if (change.channels() == 3) cv::cvtColor(change, change, cv::COLOR_RGB2GRAY);
+    change.convertTo(change, CV_64F);
+    double visible = frame.channels() == 3 ? 25.0 : 0.1 * (hi - lo);
+    cv::Mat seen = change >= visible;
+    texts.push_back({mask & seen, box});
   }
   return texts;
 }
@@ -193,7 +210,9 @@ void evaluate(const Base& base, const std::vector<cv::Mat>& frames, const std::v
       ++tally.texts;
       cv::Mat missed = t.ink & ~masked;
       if (cv::countNonZero(missed) == 0) ++tally.masked;
-      else std::printf("  missed: %s frame text at (%d,%d %dx%d)\n", base.name.c_str(), t.box.x, t.box.y, t.box.width, t.box.height);
+      else
+        std::printf("  missed: %s text at (%d,%d %dx%d), %.0f%% of its pixels masked\n", base.name.c_str(), t.box.x,
+                    t.box.y, t.box.width, t.box.height, 100.0 - 100.0 * cv::countNonZero(missed) / cv::countNonZero(t.ink));
       truth(t.box).setTo(255);
     }
   double outside = cv::countNonZero(masked & ~truth);
