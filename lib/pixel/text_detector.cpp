@@ -68,7 +68,7 @@ bool linked(const Candidate& a, const Candidate& b) {
   const cv::Rect &ra = a.box, &rb = b.box;
   int h = std::max(ra.height, rb.height);
   int gap = std::max(rb.x - (ra.x + ra.width), ra.x - (rb.x + rb.width));
-  if (gap > 1.0 * h) return false;
+  if (gap > 1.0 * h) return false;  // monospaced fonts leave wide gaps around 1, - and :
   if (h > 1.6 * std::min(ra.height, rb.height)) return false;
   bool tops = std::abs(ra.y - rb.y) <= 0.3 * h, bottoms = std::abs(ra.br().y - rb.br().y) <= 0.3 * h;
   if (!tops && !bottoms) return false;
@@ -160,6 +160,10 @@ std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat&
 }
 
 const char* verdict(const LineCandidate& l, const DetectorParams& p) {
+  // Two glyphs alone on a flat ground (an age, a day, the halves of a monospaced date) are text.
+  bool lone_pair = l.components == 2 && l.height >= 10 && l.background <= 0.05 && l.surround <= 0.1 &&
+                   l.box.height <= 1.3 * l.height;
+  if (lone_pair) return nullptr;
   if (l.chars < p.min_chars || l.components < 2 || (l.components == 2 && l.chars < p.min_chars + 1)) return "few letters";
   if (l.box.height > 1.8 * l.height) return "not one line";
   if (l.aligned < 0.7) return "no baseline";
