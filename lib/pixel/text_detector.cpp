@@ -164,10 +164,14 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
   bool lone_pair = l.components == 2 && l.height >= 10 && l.background <= 0.05 && l.surround <= 0.1 &&
                    l.box.height <= 1.3 * l.height;
   if (lone_pair) return nullptr;
+  // A word whose letters touch (bold or small text) is one wide component full of strokes.
+  bool joined_word = l.components == 1 && l.chars >= 4 && l.transitions >= 1.5 && l.background <= 0.05 &&
+                     l.surround <= 0.1;
+  if (joined_word) return nullptr;
   if (l.chars < p.min_chars || l.components < 2 || (l.components == 2 && l.chars < p.min_chars + 1)) return "few letters";
   if (l.box.height > 1.8 * l.height) return "not one line";
   if (l.aligned < 0.7) return "no baseline";
-  if (l.transitions < 1.2) return "few strokes";
+  if (l.transitions < 1.0) return "few strokes";
   // Small rows of two to four are what speckle makes by chance: only on a clean background.
   if ((l.components <= 2 || (l.components <= 4 && l.height < 10)) && l.background > 0.15)
     return "small on a busy background";
@@ -266,7 +270,7 @@ std::vector<cv::Rect> detect_text(const cv::Mat& grey8, const DetectorParams& p)
     if (l.text) out.push_back(l.box);
   // Punctuation, accents, small glyphs and anti-aliased edges sit just outside the letters.
   for (auto& r : out) {
-    int pad_x = std::max(2, r.height / 3), pad_y = std::max(2, r.height / 4);
+    int pad_x = std::max(2, r.height / 5), pad_y = std::max(2, r.height / 6);
     r = cv::Rect(r.x - pad_x, r.y - pad_y, r.width + 2 * pad_x, r.height + 2 * pad_y) &
         cv::Rect(0, 0, grey8.cols, grey8.rows);
   }
