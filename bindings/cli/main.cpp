@@ -258,8 +258,9 @@ int main(int argc, char** argv) {
   deid->add_option("--memory-limit", d.memory_limit_mb, "address-space limit of the worker process, MB (0: none)");
   deid->add_flag("--no-supervisor", d.no_supervisor, "run in this process: faster start, no crash isolation");
   deid->add_option("--pixels", d.pixels,
-                   "burned-in text: off, rules (images profiles/pixel/rules.yaml selects) or auto (every image)")
-      ->check(CLI::IsMember({"off", "rules", "auto"}))
+                   "burned-in text: off, rules (images profiles/pixel/rules.yaml selects), auto (every image) or "
+                   "ocr (auto, plus Tesseract matching words against this file's header PHI)")
+      ->check(CLI::IsMember({"off", "rules", "auto", "ocr"}))
       ->capture_default_str();
   deid->add_option("--pixel-margin", d.pixel_margin, "pixels added around each masked box")
       ->check(CLI::Range(0, 64))

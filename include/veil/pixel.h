@@ -13,9 +13,10 @@ enum class PixelMode {
   kOff,    // pixel data is never decoded or changed
   kRules,  // only images the pixel rules select (US, secondary captures, BurnedInAnnotation=YES, ...)
   kAuto,   // the rules, plus text detection on every image with pixel data, whatever its header says
+  kOcr,    // auto, plus Tesseract reading candidate rows: words matching this file's header PHI are masked
 };
 std::string_view to_string(PixelMode mode);
-std::optional<PixelMode> parse_pixel_mode(std::string_view name);  // "off", "rules", "auto"
+std::optional<PixelMode> parse_pixel_mode(std::string_view name);  // "off", "rules", "auto", "ocr"
 
 // The syntax a cleaned image is written in when its own cannot hold it losslessly (lossy input,
 // or a syntax GDCM cannot encode). Lossless input that GDCM can encode keeps its syntax.
@@ -33,7 +34,7 @@ struct PixelOptions {
 struct MaskedRegion {
   int frame = -1;  // -1: every frame
   int x = 0, y = 0, width = 0, height = 0;
-  std::string method;  // "rule:<name>", "us-regions" or "detected"
+  std::string method;  // "rule:<name>", "us-regions", "detected" or "ocr:<name|id|date|institution>"
 };
 
 struct ReviewOptions {

@@ -34,6 +34,7 @@ struct FileResult {
   // or "cleaned"; the boxes masked (never the text they covered).
   std::string pixel_status = "off";
   std::vector<MaskedRegion> masked_regions;
+  std::uint32_t phi_words_in_pixels = 0;  // --pixels ocr: words read that match this file's header PHI
 
   std::uint64_t count(Action a) const { return counts[static_cast<int>(a)]; }
 };

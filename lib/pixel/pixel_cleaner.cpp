@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "io/dicom_io.h"
+#include "pixel/ocr.h"
 #include "pixel/pixel_data.h"
 #include "pixel/text_detector.h"
 
@@ -118,7 +119,37 @@ gdcm::DataElement text(std::uint16_t g, std::uint16_t e, gdcm::VR vr, std::strin
   return de;
 }
 
+// Frames OCR reads: the first, the last and evenly spaced ones between, at most kOcrFrames.
+constexpr int kOcrFrames = 8;
+constexpr std::size_t kOcrRowsPerFrame = 64;
+
 }  // namespace
+
+// Reads candidate rows (accepted or not) and masks the words that are this file's own PHI.
+template <typename Add>
+void read_phi(const DecodedImage& img, const gdcm::DataSet& header, Add& add, FileResult& result) {
+  HeaderPhi phi(header);
+  if (phi.empty()) return;
+  std::set<int> frames{0, img.frames() - 1};
+  for (int i = 1; i < kOcrFrames - 1; ++i) frames.insert(i * (img.frames() - 1) / (kOcrFrames - 1));
+  for (int f : frames) {
+    cv::Mat grey = img.grey8(f);
+    std::vector<LineCandidate> rows = explain_text(grey);
+    std::erase_if(rows, [](const LineCandidate& l) { return l.components < 2 && !l.text; });
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.box.area() > b.box.area(); });
+    if (rows.size() > kOcrRowsPerFrame) rows.resize(kOcrRowsPerFrame);
+    for (const auto& row : rows) {
+      int pad = static_cast<int>(row.height / 2) + 2;
+      cv::Rect region(row.box.x - pad, row.box.y - pad, row.box.width + 2 * pad, row.box.height + 2 * pad);
+      for (const OcrWord& w : read_words(grey, region)) {
+        std::string kind = phi.match(w.text);
+        if (kind.empty()) continue;
+        ++result.phi_words_in_pixels;
+        add(w.box | row.box, "ocr:" + kind);
+      }
+    }
+  }
+}
 
 HeaderFacts header_facts(const gdcm::DataSet& ds) {
   HeaderFacts f;
@@ -142,6 +173,8 @@ PixelCleaner::PixelCleaner(PixelOptions options) : options_(std::move(options)),
     rules_ = &*own_rules_;
   }
   if (options_.margin < 0 || options_.margin > 64) throw Exception("pixel margin must be 0 to 64 pixels");
+  if (options_.mode == PixelMode::kOcr && !ocr_available())
+    throw Exception("--pixels ocr needs Tesseract and its English data (Debian: tesseract-ocr-eng)");
 }
 
 Plan PixelCleaner::plan(const gdcm::DataSet& header, bool has_pixels) const {
@@ -154,7 +187,7 @@ Plan PixelCleaner::plan(const gdcm::DataSet& header, bool has_pixels) const {
   } else if (!rules_->regions_for(p.facts).empty()) {
     p.decode = true;
     p.reason = "region rule";
-  } else if (options_.mode == PixelMode::kAuto) {
+  } else if (options_.mode == PixelMode::kAuto || options_.mode == PixelMode::kOcr) {
     // Every image, whatever its header claims; but not bit masks, floats or dose grids.
     auto bits = number<0x0028, 0x0100>(header);
     p.decode = bits && (*bits == 8 || *bits == 16);
@@ -191,6 +224,7 @@ std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::D
   for (int f = 0; f < img.frames(); ++f)
     for (const auto& r : detect_text(img.grey8(f))) found.push_back(r);
   for (const auto& r : merge(found)) add(r, "detected");
+  if (options_.mode == PixelMode::kOcr) read_phi(img, header, add, result);
 
   if (boxes.empty()) {
     result.pixel_status = "no-text";

@@ -64,12 +64,24 @@ int find(std::vector<int>& parent, int i) {
   return i;
 }
 
-bool linked(const Candidate& a, const Candidate& b) {
+// Two candidates on one row of text. A wider gap is allowed when strokes too small to be
+// candidates fill it: the dash of a date, the colon of a time, in monospaced fonts.
+bool linked(const Candidate& a, const Candidate& b, const cv::Mat& strokes) {
   const cv::Rect &ra = a.box, &rb = b.box;
   int h = std::max(ra.height, rb.height);
   int gap = std::max(rb.x - (ra.x + ra.width), ra.x - (rb.x + rb.width));
-  if (gap > 1.0 * h) return false;  // monospaced fonts leave wide gaps around 1, - and :
   if (h > 1.6 * std::min(ra.height, rb.height)) return false;
+  if (gap > 2.0 * h) return false;
+  if (gap > 1.0 * h) {
+    const cv::Rect& left = ra.x < rb.x ? ra : rb;
+    int top = std::max(ra.y, rb.y), bottom = std::min(ra.br().y, rb.br().y);
+    if (bottom <= top) return false;
+    cv::Rect between(left.br().x, top, gap, bottom - top);
+    between &= cv::Rect(0, 0, strokes.cols, strokes.rows);
+    if (between.empty()) return false;
+    int filled = cv::countNonZero(strokes(between));
+    if (filled == 0 || filled > 0.25 * between.area()) return false;  // a small mark, not more texture
+  }
   bool tops = std::abs(ra.y - rb.y) <= 0.3 * h, bottoms = std::abs(ra.br().y - rb.br().y) <= 0.3 * h;
   if (!tops && !bottoms) return false;
   return std::abs(a.ink - b.ink) <= 24;  // one line of text is drawn in one colour
@@ -125,7 +137,7 @@ std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat&
   for (std::size_t i = 0; i < cs.size(); ++i)
     for (std::size_t j = i + 1; j < cs.size(); ++j) {
       if (cs[j].box.x > cs[i].box.br().x + p.max_char_height) break;
-      if (linked(cs[i], cs[j])) parent[find(parent, static_cast<int>(i))] = find(parent, static_cast<int>(j));
+      if (linked(cs[i], cs[j], strokes)) parent[find(parent, static_cast<int>(i))] = find(parent, static_cast<int>(j));
     }
   std::vector<std::vector<const Candidate*>> groups(cs.size());
   for (std::size_t i = 0; i < cs.size(); ++i) groups[find(parent, static_cast<int>(i))].push_back(&cs[i]);
@@ -171,7 +183,8 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
   if (l.chars < p.min_chars || l.components < 2 || (l.components == 2 && l.chars < p.min_chars + 1)) return "few letters";
   if (l.box.height > 1.8 * l.height) return "not one line";
   if (l.aligned < 0.7) return "no baseline";
-  if (l.transitions < 1.0) return "few strokes";
+  // Glyphs on a flat ground need fewer strokes: narrow digits (1) and separators spread a row.
+  if (l.transitions < (l.background <= 0.05 ? 0.6 : 1.0)) return "few strokes";
   // Small rows of two to four are what speckle makes by chance: only on a clean background.
   if ((l.components <= 2 || (l.components <= 4 && l.height < 10)) && l.background > 0.15)
     return "small on a busy background";
