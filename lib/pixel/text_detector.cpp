@@ -191,10 +191,10 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
   if (l.background <= 0.12) return nullptr;  // strokes on a flat background: text wherever it is
   // Over anatomy or speckle a row must stand apart from what is above and below it, or be
   // long and straight.
-  bool strong = l.components >= 5 && l.aligned >= 0.9 && l.box.height <= 1.5 * l.height;
+  bool strong = l.components >= 6 && l.aligned >= 0.9 && l.box.height <= 1.4 * l.height;
   bool isolated = l.surround <= 0.25 && l.components >= 3 && l.height >= 10;
   if (l.background > (isolated ? 4.0 : strong ? 1.0 : 0.3)) return "busy background";
-  if (l.surround > (strong ? 0.8 : 0.35)) return "textured surroundings";
+  if (l.surround > (strong ? 0.5 : 0.35)) return "textured surroundings";
   return nullptr;
 }
 
