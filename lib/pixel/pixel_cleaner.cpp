@@ -164,13 +164,12 @@ HeaderFacts header_facts(const gdcm::DataSet& ds) {
   return f;
 }
 
-PixelCleaner::PixelCleaner(PixelOptions options) : options_(std::move(options)), rules_(&PixelRules::builtin()) {
+PixelCleaner::PixelCleaner(PixelOptions options) : options_(std::move(options)) {
   if (options_.rules_file) {
     std::ifstream in(*options_.rules_file, std::ios::binary);
     if (!in) throw Exception(fmt::format("pixel rules: cannot read {}", options_.rules_file->string()));
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     own_rules_ = PixelRules::parse(text, options_.rules_file->filename().string());
-    rules_ = &*own_rules_;
   }
   if (options_.margin < 0 || options_.margin > 64) throw Exception("pixel margin must be 0 to 64 pixels");
   if (options_.mode == PixelMode::kOcr && !ocr_available())
@@ -181,10 +180,10 @@ Plan PixelCleaner::plan(const gdcm::DataSet& header, bool has_pixels) const {
   Plan p;
   if (options_.mode == PixelMode::kOff || !has_pixels) return p;
   p.facts = header_facts(header);
-  if (auto rule = rules_->selecting_rule(p.facts)) {
+  if (auto rule = rules().selecting_rule(p.facts)) {
     p.decode = true;
     p.reason = *rule;
-  } else if (!rules_->regions_for(p.facts).empty()) {
+  } else if (!rules().regions_for(p.facts).empty()) {
     p.decode = true;
     p.reason = "region rule";
   } else if (options_.mode == PixelMode::kAuto || options_.mode == PixelMode::kOcr) {
@@ -206,13 +205,13 @@ std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::D
   std::vector<MaskedRegion> regions;
   std::vector<cv::Rect> boxes;
   auto add = [&](cv::Rect r, const std::string& method) {
-    r = cv::Rect(r.x - options_.margin, r.y - options_.margin, r.width + 2 * options_.margin,
-                 r.height + 2 * options_.margin) & frame_rect;
+    int margin = method == "us-regions" ? 0 : options_.margin;  // the regions are exact
+    r = cv::Rect(r.x - margin, r.y - margin, r.width + 2 * margin, r.height + 2 * margin) & frame_rect;
     if (r.empty()) return;
     boxes.push_back(r);
     regions.push_back({-1, r.x, r.y, r.width, r.height, method});
   };
-  for (const RegionRule* rule : rules_->regions_for(plan.facts))
+  for (const RegionRule* rule : rules().regions_for(plan.facts))
     for (const Box& b : rule->boxes) add(cv::Rect(b.x, b.y, b.width, b.height), "rule:" + rule->name);
   if (options_.blank_outside_us_regions) {
     auto keep = us_regions(header);

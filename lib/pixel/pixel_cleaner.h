@@ -40,9 +40,10 @@ class PixelCleaner {
                              gdcm::DataSet& out, gdcm::TransferSyntax& syntax, FileResult& result) const;
 
  private:
+  const PixelRules& rules() const { return own_rules_ ? *own_rules_ : PixelRules::builtin(); }
+
   PixelOptions options_;
-  std::optional<PixelRules> own_rules_;
-  const PixelRules* rules_;
+  std::optional<PixelRules> own_rules_;  // from options_.rules_file
 };
 
 }  // namespace veil::pixel

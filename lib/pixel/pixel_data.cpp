@@ -106,6 +106,17 @@ cv::Mat DecodedImage::plane(int frame, int index) const {
                  base + static_cast<std::size_t>(index) * rows_ * columns_ * bytes_);
 }
 
+std::vector<char> DecodedImage::interleaved() const {
+  if (samples_ == 1 || planar_ == 0 || ybr422_) return pixels_;
+  std::vector<char> out(pixels_.size());
+  for (int f = 0; f < frames_; ++f) {
+    std::vector<cv::Mat> planes{plane(f, 0), plane(f, 1), plane(f, 2)};
+    cv::Mat merged(rows_, columns_, cv_type(bytes_, signed_, 3), out.data() + frame_bytes() * static_cast<std::size_t>(f));
+    cv::merge(planes, merged);
+  }
+  return out;
+}
+
 cv::Mat DecodedImage::grey8(int frame) const {
   if (ybr422_) {  // Y0 Y1 Cb Cr per pair of pixels: the luma is the grey
     cv::Mat out(rows_, columns_, CV_8U);
@@ -224,7 +235,7 @@ Expected<gdcm::Image> DecodedImage::encode(const gdcm::TransferSyntax& syntax) c
     out = change.GetOutput();
   }
   auto check = decode(out);
-  if (!check || check->pixels_ != pixels_ || check->pi_ != pi_ || check->ybr422_ != ybr422_)
+  if (!check || check->interleaved() != interleaved() || check->pi_ != pi_ || check->ybr422_ != ybr422_)
     return Error{ErrorCode::kUnsupported, "the encoded pixel data does not decode to the masked pixels"};
   return out;
 }

@@ -41,10 +41,11 @@ class DecodedImage {
   // A view into the pixels: one sample plane (planar configuration 1) or the whole frame
   // (one sample, or planar configuration 0). Not for YBR_FULL_422 as stored.
   cv::Mat plane(int frame, int index = 0) const;
-  bool same_pixels(const DecodedImage& other) const { return pixels_ == other.pixels_; }
+  bool same_pixels(const DecodedImage& other) const { return interleaved() == other.interleaved(); }
 
  private:
   std::size_t frame_bytes() const;
+  std::vector<char> interleaved() const;  // the pixels in planar configuration 0
 
   gdcm::Image raw_;
   std::vector<char> pixels_;

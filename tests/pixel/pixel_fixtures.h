@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -42,7 +43,8 @@ inline pixel::DecodedImage decode_bytes(std::span<const std::byte> bytes) {
 // `syntax`, with a patient name and ID the pixel stage must not care about.
 inline std::vector<std::byte> make_dicom(const std::vector<cv::Mat>& frames, const std::string& modality,
                                          gdcm::TransferSyntax syntax = gdcm::TransferSyntax::ExplicitVRLittleEndian,
-                                         const std::string& photometric = "") {
+                                         const std::string& photometric = "",
+                                         const std::function<void(gdcm::DataSet&)>& edit = nullptr) {
   const cv::Mat& f0 = frames.at(0);
   int samples = f0.channels();
   int bits = f0.elemSize1() == 1 ? 8 : 16;
@@ -89,7 +91,9 @@ inline std::vector<std::byte> make_dicom(const std::vector<cv::Mat>& frames, con
   };
   bool us = modality == "US", multi = frames.size() > 1;
   std::string sop = us ? (multi ? "1.2.840.10008.5.1.4.1.1.3.1" : "1.2.840.10008.5.1.4.1.1.6.1")
-                       : (!multi       ? "1.2.840.10008.5.1.4.1.1.7"
+                       : (!multi && modality == "CT" ? "1.2.840.10008.5.1.4.1.1.2"
+                          : !multi && modality == "MR" ? "1.2.840.10008.5.1.4.1.1.4"
+                          : !multi       ? "1.2.840.10008.5.1.4.1.1.7"
                           : samples == 3 ? "1.2.840.10008.5.1.4.1.1.7.4"
                           : bits == 8    ? "1.2.840.10008.5.1.4.1.1.7.2"
                           : is_signed    ? "1.2.840.10008.5.1.4.1.1.2.1"  // Enhanced CT
@@ -101,6 +105,7 @@ inline std::vector<std::byte> make_dicom(const std::vector<cv::Mat>& frames, con
   put(0x0010, 0x0020, gdcm::VR::LO, "MRN12345");
   put(0x0020, 0x000D, gdcm::VR::UI, "1.2.826.0.1.3680043.99.77.2");
   put(0x0020, 0x000E, gdcm::VR::UI, "1.2.826.0.1.3680043.99.77.3");
+  if (edit) edit(ds);
   std::ostringstream os;
   w.SetStream(os);
   if (!w.Write()) throw std::runtime_error("fixture: GDCM did not write the image");

@@ -1,0 +1,284 @@
+// The pixel stage's decisions, outputs and layouts, on images built in memory.
+#include <gtest/gtest.h>
+
+#include <gdcmAttribute.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include "../unit/test_support.h"
+#include "pixel/ocr.h"
+#include "pixel/pixel_cleaner.h"
+#include "pixel/pixel_rules.h"
+#include "pixel_fixtures.h"
+
+namespace veil::testing {
+namespace {
+
+using TS = gdcm::TransferSyntax;
+
+// A dark ultrasound-like frame (RGB) with a bright fan and optionally a line of text.
+cv::Mat us_frame(const std::string& text = "") {
+  cv::Mat m(240, 320, CV_8UC3, cv::Scalar(0, 0, 0));
+  cv::ellipse(m, {160, 10}, {200, 200}, 0, 60, 120, cv::Scalar(90, 90, 90), -1);
+  if (!text.empty()) cv::putText(m, text, {10, 225}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
+  return m;
+}
+
+PixelOptions pixels(PixelMode mode = PixelMode::kRules) {
+  PixelOptions o;
+  o.mode = mode;
+  return o;
+}
+
+pixel::HeaderFacts facts(std::string modality, std::string sop_class = "", std::string burned_in = "") {
+  pixel::HeaderFacts f;
+  f.modality = std::move(modality);
+  f.sop_class = std::move(sop_class);
+  f.burned_in_annotation = std::move(burned_in);
+  return f;
+}
+
+gdcm::DataElement element(std::uint32_t tag, gdcm::VR vr, std::string v) { return text(tag, vr, std::move(v)); }
+
+veil::testing::Run deid_pixels(const std::vector<std::byte>& input, PixelOptions options) {
+  DeidentifierOptions o;
+  o.pixels = std::move(options);
+  Deidentifier d(Profile(), test_key(), o);
+  veil::testing::Run r;
+  auto res = d.deidentify_bytes(input, r.bytes);
+  if (!res) throw std::runtime_error("deidentify failed: " + res.error().message);
+  r.result = res.value();
+  r.file = read_back(r.bytes);
+  return r;
+}
+
+std::string pixel_bytes(const gdcm::DataSet& ds) {
+  const auto& de = ds.GetDataElement(gdcm::Tag(0x7FE0, 0x0010));
+  if (const gdcm::ByteValue* bv = de.GetByteValue()) return {bv->GetPointer(), bv->GetLength()};
+  std::ostringstream os;  // encapsulated: the fragments as written
+  de.GetSequenceOfFragments()->Write<gdcm::SwapperNoOp>(os);
+  return os.str();
+}
+
+bool has_code(const gdcm::DataSet& ds, const std::string& code) {
+  for (std::size_t i = 1; i <= item_count(ds, 0x00120064); ++i)
+    if (get(item(ds, 0x00120064, i), 0x00080100) == code) return true;
+  return false;
+}
+
+TEST(PixelRules, BuiltinRulesSelectUltrasoundCapturesAndBurnedInAnnotation) {
+  const auto& rules = pixel::PixelRules::builtin();
+  auto us = facts("US"), sc = facts("OT", "1.2.840.10008.5.1.4.1.1.7"), ct_yes = facts("CT", "", "YES"),
+       es = facts("ES");
+  EXPECT_EQ(rules.selecting_rule(us), "ultrasound");
+  EXPECT_EQ(rules.selecting_rule(sc), "secondary-capture");
+  EXPECT_EQ(rules.selecting_rule(ct_yes), "burned-in-annotation");
+  EXPECT_EQ(rules.selecting_rule(es), "endoscopy-photography");
+}
+
+TEST(PixelRules, MissingBurnedInAnnotationLeavesACtToAutoMode) {
+  gdcm::DataSet ct;
+  ct.Insert(element(0x00080060, gdcm::VR::CS, "CT"));
+  gdcm::Attribute<0x0028, 0x0100> bits{16};
+  ct.Insert(bits.GetAsDataElement());
+  EXPECT_FALSE(pixel::PixelCleaner(pixels(PixelMode::kRules)).plan(ct, true).decode);
+  auto plan = pixel::PixelCleaner(pixels(PixelMode::kAuto)).plan(ct, true);
+  EXPECT_TRUE(plan.decode);
+  EXPECT_EQ(plan.reason, "auto");
+  EXPECT_FALSE(pixel::PixelCleaner(pixels(PixelMode::kAuto)).plan(ct, false).decode);
+}
+
+TEST(PixelRules, BadRulesNameTheEntryAndField) {
+  try {
+    pixel::PixelRules::parse("select:\n  - name: mine\n    colour: [red]\n", "mine.yaml");
+    FAIL() << "accepted an unknown condition";
+  } catch (const Exception& e) {
+    EXPECT_NE(std::string(e.what()).find("mine.yaml: select 'mine' 'colour': unknown condition"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(pixel::PixelRules::parse("regions:\n  - name: r\n    boxes: [[1, 2, 3]]\n", "r.yaml"), Exception);
+}
+
+TEST(PixelStage, OffLeavesThePixelBytesAlone) {
+  auto input = make_dicom({us_frame("DOE^JOHN 12/04/2019")}, "US");
+  auto in_file = read_back(input);
+  veil::testing::Run r = deid_pixels(input, pixels(PixelMode::kOff));
+  EXPECT_EQ(r.result.pixel_status, "off");
+  EXPECT_EQ(pixel_bytes(r.ds()), pixel_bytes(in_file->GetDataSet()));
+}
+
+TEST(PixelStage, UltrasoundTextIsMaskedAndTheHeaderSaysSo) {
+  auto input = make_dicom({us_frame("DOE^JOHN 12/04/2019")}, "US");
+  veil::testing::Run r = deid_pixels(input, pixels());
+  ASSERT_EQ(r.result.pixel_status, "cleaned");
+  ASSERT_FALSE(r.result.masked_regions.empty());
+  EXPECT_EQ(r.result.masked_regions[0].method, "detected");
+  EXPECT_EQ(get(r.ds(), 0x00280301), "NO");
+  EXPECT_TRUE(has_code(r.ds(), "113101"));
+  EXPECT_NE(get(r.ds(), 0x00120063).find("Clean Pixel Data"), std::string::npos);
+  auto out = decode_bytes(r.bytes);
+  cv::Mat text_area = out.plane(0)(cv::Rect(10, 212, 150, 16));
+  EXPECT_EQ(cv::countNonZero(text_area.reshape(1)), 0) << "text pixels survived";
+}
+
+TEST(PixelStage, ImageWithoutTextKeepsItsPixelBytes) {
+  auto input = make_dicom({us_frame()}, "US");
+  auto in_file = read_back(input);
+  veil::testing::Run r = deid_pixels(input, pixels());
+  EXPECT_EQ(r.result.pixel_status, "no-text");
+  EXPECT_TRUE(r.result.masked_regions.empty());
+  EXPECT_EQ(pixel_bytes(r.ds()), pixel_bytes(in_file->GetDataSet()));
+  EXPECT_FALSE(has_code(r.ds(), "113101"));
+}
+
+TEST(PixelStage, CtIsNotDecodedInRulesModeButIsInAutoMode) {
+  cv::Mat ct(128, 128, CV_16U, cv::Scalar(100));
+  cv::putText(ct, "SMITH ANNA", {4, 120}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(4000), 1);
+  auto input = make_dicom({ct}, "CT");
+  EXPECT_EQ(deid_pixels(input, pixels(PixelMode::kRules)).result.pixel_status, "not-selected");
+  EXPECT_EQ(deid_pixels(input, pixels(PixelMode::kAuto)).result.pixel_status, "cleaned");
+}
+
+TEST(PixelStage, RegionRuleMasksItsRectangleOnTheDevicesItNames) {
+  auto dir = std::filesystem::temp_directory_path() / "veil-pixel-rules-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "rules.yaml") << "select: []\nregions:\n  - name: acme-banner\n    manufacturer: acme\n"
+                                       "    rows: 240\n    columns: 320\n    boxes: [[0, 0, 320, 20]]\n";
+  auto edit = [](const char* maker) {
+    return [maker](gdcm::DataSet& ds) { ds.Replace(element(0x00080070, gdcm::VR::LO, maker)); };
+  };
+  PixelOptions o = pixels();
+  o.rules_file = dir / "rules.yaml";
+  veil::testing::Run hit = deid_pixels(make_dicom({us_frame()}, "OT", TS::ExplicitVRLittleEndian, "", edit("ACME Medical")), o);
+  ASSERT_EQ(hit.result.pixel_status, "cleaned");
+  EXPECT_EQ(hit.result.masked_regions.at(0).method, "rule:acme-banner");
+  veil::testing::Run miss = deid_pixels(make_dicom({us_frame()}, "OT", TS::ExplicitVRLittleEndian, "", edit("Other")), o);
+  EXPECT_EQ(miss.result.pixel_status, "not-selected");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PixelStage, UltrasoundRegionsOptionBlanksEverythingOutsideThem) {
+  auto add_region = [](gdcm::DataSet& ds) {
+    gdcm::DataSet item;
+    gdcm::Attribute<0x0018, 0x6018> x0{100};
+    gdcm::Attribute<0x0018, 0x601A> y0{50};
+    gdcm::Attribute<0x0018, 0x601C> x1{199};
+    gdcm::Attribute<0x0018, 0x601E> y1{149};
+    for (const auto& de : {x0.GetAsDataElement(), y0.GetAsDataElement(), x1.GetAsDataElement(), y1.GetAsDataElement()})
+      item.Insert(de);
+    ds.Replace(sequence(0x00186011, {item}));
+  };
+  cv::Mat grey(240, 320, CV_8UC3, cv::Scalar(120, 120, 120));
+  PixelOptions o = pixels();
+  o.blank_outside_us_regions = true;
+  veil::testing::Run r = deid_pixels(make_dicom({grey}, "US", TS::ExplicitVRLittleEndian, "", add_region), o);
+  ASSERT_EQ(r.result.pixel_status, "cleaned");
+  auto decoded = decode_bytes(r.bytes);
+  cv::Mat grey1 = decoded.plane(0);
+  EXPECT_EQ(cv::countNonZero(grey1(cv::Rect(100, 50, 100, 100)).reshape(1) != 120), 0) << "the region was touched";
+  cv::Mat outside = grey1.clone();
+  outside(cv::Rect(100, 50, 100, 100)).setTo(cv::Scalar(0, 0, 0));
+  std::vector<cv::Point> left;
+  cv::Mat any;
+  cv::cvtColor(outside, any, cv::COLOR_RGB2GRAY);
+  cv::findNonZero(any, left);
+  EXPECT_TRUE(left.empty()) << "something outside the region survived, e.g. at " << (left.empty() ? cv::Point() : left[0]);
+}
+
+TEST(PixelStage, LossyInputIsWrittenLosslessAndStaysMarkedLossy) {
+  auto input = make_dicom({us_frame("DOE^JOHN 12/04/2019")}, "US", TS::JPEGBaselineProcess1);
+  auto reference = decode_bytes(input);
+  veil::testing::Run r = deid_pixels(input, pixels());
+  ASSERT_EQ(r.result.pixel_status, "cleaned");
+  EXPECT_EQ(r.file->GetHeader().GetDataSetTransferSyntax(), TS::JPEGLSLossless);
+  EXPECT_EQ(get(r.ds(), 0x00282110), "01");
+  // Outside the masks the pixels are the decoded input's, exactly.
+  auto out = decode_bytes(r.bytes);
+  cv::Mat keep = ~masked_union(r.result, {320, 240});
+  cv::Mat diff;
+  cv::compare(out.plane(0).reshape(1, 240), reference.plane(0).reshape(1, 240), diff, cv::CMP_NE);
+  cv::Mat keep3;
+  cv::resize(keep, keep3, diff.size(), 0, 0, cv::INTER_NEAREST);
+  EXPECT_EQ(cv::countNonZero(diff & keep3), 0);
+}
+
+TEST(PixelStage, LosslessSyntaxesAreKept) {
+  for (auto ts : {TS::RLELossless, TS::JPEGLSLossless, TS::JPEGLosslessProcess14_1, TS::JPEG2000Lossless}) {
+    veil::testing::Run r = deid_pixels(make_dicom({us_frame("DOE^JOHN 12/04/2019")}, "US", ts), pixels());
+    EXPECT_EQ(r.result.pixel_status, "cleaned") << ts;
+    EXPECT_EQ(r.file->GetHeader().GetDataSetTransferSyntax(), ts) << ts;
+    EXPECT_TRUE(get(r.ds(), 0x00282110) == "<absent>" || get(r.ds(), 0x00282110) == "00") << ts;
+  }
+}
+
+TEST(PixelStage, TextOnALaterFrameIsMaskedOnEveryFrame) {
+  auto input = make_dicom({us_frame(), us_frame(), us_frame("MRN 48213377")}, "US");
+  veil::testing::Run r = deid_pixels(input, pixels());
+  ASSERT_EQ(r.result.pixel_status, "cleaned");
+  auto out = decode_bytes(r.bytes);
+  ASSERT_EQ(out.frames(), 3);
+  for (int f = 0; f < 3; ++f)
+    EXPECT_EQ(cv::countNonZero(out.plane(f)(cv::Rect(10, 212, 120, 16)).reshape(1)), 0) << "frame " << f;
+}
+
+// Fills a box in a decoded image of each layout and checks the value left there.
+TEST(PixelLayouts, MasksFillWithEachPhotometricInterpretationsBlack) {
+  struct Case {
+    std::string pi;
+    cv::Mat frame;
+    std::vector<int> expected;  // per sample
+  };
+  cv::Mat mono(32, 32, CV_16U, cv::Scalar(500));
+  mono.at<std::uint16_t>(0, 0) = 100;
+  mono.at<std::uint16_t>(31, 31) = 900;
+  cv::Mat signed16(32, 32, CV_16S, cv::Scalar(-20));
+  signed16.at<std::int16_t>(0, 0) = -1000;
+  const Case cases[] = {
+      {"MONOCHROME2", mono, {100}},
+      {"MONOCHROME1", mono, {900}},
+      {"MONOCHROME2", signed16, {-1000}},
+      {"RGB", cv::Mat(32, 32, CV_8UC3, cv::Scalar(200, 100, 50)), {0, 0, 0}},
+      {"YBR_FULL", cv::Mat(32, 32, CV_8UC3, cv::Scalar(200, 100, 50)), {0, 128, 128}},
+  };
+  for (const auto& c : cases) {
+    auto img = decode_bytes(make_dicom({c.frame}, "OT", TS::ExplicitVRLittleEndian, c.pi));
+    img.fill(0, cv::Rect(8, 8, 4, 4));
+    cv::Mat m = img.plane(0);
+    for (int s = 0; s < static_cast<int>(c.expected.size()); ++s) {
+      double v = m.depth() == CV_8U ? m.ptr<unsigned char>(9)[9 * m.channels() + s]
+                 : m.depth() == CV_16S ? m.ptr<std::int16_t>(9)[9] : m.ptr<std::uint16_t>(9)[9];
+      EXPECT_EQ(v, c.expected[s]) << c.pi << " sample " << s;
+    }
+  }
+}
+
+TEST(PixelOcr, HeaderPhiMatchesNamesIdsAndDatesInTheirWrittenForms) {
+  gdcm::DataSet ds;
+  ds.Insert(element(0x00100010, gdcm::VR::PN, "KOWALSKI^JANINA"));
+  ds.Insert(element(0x00100020, gdcm::VR::LO, "MRN-48213377"));
+  ds.Insert(element(0x00100030, gdcm::VR::DA, "19610703"));
+  pixel::HeaderPhi phi(ds);
+  EXPECT_EQ(phi.match("KOWALSKI"), "name");
+  EXPECT_EQ(phi.match("KOWALSK1"), "name");  // one letter misread
+  EXPECT_EQ(phi.match("MRN48213377"), "id");
+  EXPECT_EQ(phi.match("07031961"), "date");
+  EXPECT_EQ(phi.match("610703"), "date");
+  EXPECT_EQ(phi.match("ABDOMEN"), "");
+  EXPECT_EQ(phi.match("12345"), "");
+}
+
+TEST(PixelOcr, OcrModeNamesThePhiItFoundAndMasksIt) {
+  if (!pixel::ocr_available()) GTEST_SKIP() << "Tesseract's English data is not installed";
+  cv::Mat m(200, 400, CV_8UC3, cv::Scalar(0, 0, 0));
+  cv::putText(m, "KOWALSKI", {20, 100}, cv::FONT_HERSHEY_SIMPLEX, 1.0, cv::Scalar(255, 255, 255), 2, cv::LINE_AA);
+  auto edit = [](gdcm::DataSet& ds) { ds.Replace(element(0x00100010, gdcm::VR::PN, "KOWALSKI^JANINA")); };
+  veil::testing::Run r = deid_pixels(make_dicom({m}, "US", TS::ExplicitVRLittleEndian, "", edit), pixels(PixelMode::kOcr));
+  ASSERT_EQ(r.result.pixel_status, "cleaned");
+  EXPECT_GE(r.result.phi_words_in_pixels, 1u);
+  bool named = false;
+  for (const auto& b : r.result.masked_regions) named = named || b.method == "ocr:name";
+  EXPECT_TRUE(named);
+}
+
+}  // namespace
+}  // namespace veil::testing
