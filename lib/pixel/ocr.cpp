@@ -76,7 +76,7 @@ bool ocr_available() {
   return available;
 }
 
-std::vector<OcrWord> read_words(const cv::Mat& grey8, cv::Rect region) {
+std::vector<OcrWord> read_words(const cv::Mat& grey8, cv::Rect region, bool sparse) {
   std::vector<OcrWord> out;
   tesseract::TessBaseAPI* api = engine();
   region &= cv::Rect(0, 0, grey8.cols, grey8.rows);
@@ -84,9 +84,11 @@ std::vector<OcrWord> read_words(const cv::Mat& grey8, cv::Rect region) {
   // Dark text on light ground, letters about 30 pixels tall: what the engine reads best.
   cv::Mat crop = grey8(region).clone();
   if (cv::mean(crop)[0] < 128) cv::bitwise_not(crop, crop);
-  double scale = std::clamp(40.0 / std::max(1, region.height), 1.0, 4.0);
+  double scale = sparse ? (std::max(region.width, region.height) < 1000 ? 2.0 : 1.0)
+                       : std::clamp(40.0 / std::max(1, region.height), 1.0, 4.0);
   if (scale > 1) cv::resize(crop, crop, cv::Size(), scale, scale, cv::INTER_CUBIC);
   cv::copyMakeBorder(crop, crop, 10, 10, 10, 10, cv::BORDER_REPLICATE);
+  api->SetPageSegMode(sparse ? tesseract::PSM_SPARSE_TEXT : tesseract::PSM_SINGLE_LINE);
   api->SetImage(crop.data, crop.cols, crop.rows, 1, static_cast<int>(crop.step));
   api->SetSourceResolution(300);
   if (api->Recognize(nullptr) != 0) return out;

@@ -19,8 +19,9 @@ struct OcrWord {
 
 // True when the engine and its English data load (checked once).
 bool ocr_available();
-// Words read in `region` of an 8-bit grey frame. One engine per thread, created on first use.
-std::vector<OcrWord> read_words(const cv::Mat& grey8, cv::Rect region);
+// Words read in `region` of an 8-bit grey frame: one line of text, or (`sparse`) text anywhere
+// in it. One engine per thread, created on first use.
+std::vector<OcrWord> read_words(const cv::Mat& grey8, cv::Rect region, bool sparse = false);
 
 // This file's identifying values, normalised for comparison with words read in the pixels.
 class HeaderPhi {

@@ -1,0 +1,113 @@
+// The pixel stage on the real images of ../shared/corpus that carry burned-in text (MANIFEST.tsv,
+// column burned_in_text): every one is cleaned, decodes in its (lossless) output syntax, keeps
+// every pixel outside the masks, and Tesseract reads none of the file's own header PHI in what
+// is left. Skipped when ../shared is absent.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "../unit/test_support.h"
+#include "pixel/ocr.h"
+#include "pixel_fixtures.h"
+
+namespace veil::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> burned_in_files(const fs::path& corpus) {
+  std::ifstream in(corpus / "MANIFEST.tsv");
+  std::vector<std::string> out;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> cols;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
+    if (cols.size() > 9 && cols[9] == "yes") out.push_back(cols[0]);
+  }
+  return out;
+}
+
+TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
+  fs::path corpus = fs::path(VEIL_SHARED_DIR) / "corpus";
+  if (!fs::exists(corpus / "MANIFEST.tsv")) GTEST_SKIP() << "../shared/corpus not present";
+  ASSERT_TRUE(pixel::ocr_available());
+  auto deid = pixel_deidentifier(PixelMode::kAuto);
+  int files = 0, cleaned = 0, phi_before = 0, phi_after = 0, words_masked = 0, words_recovered = 0;
+  for (const auto& rel : burned_in_files(corpus)) {
+    auto input = file_bytes(corpus / rel);
+    std::vector<std::byte> output;
+    auto r = deid.deidentify_bytes(input, output);
+    if (!r) {  // files GDCM cannot make an image of are refused, never written unmasked
+      std::printf("%-70s refused: %s\n", rel.c_str(), r.error().message.c_str());
+      EXPECT_EQ(r.error().code, ErrorCode::kUnsupported) << rel;
+      continue;
+    }
+    ++files;
+    // "no-text": the manifest's text is in an overlay (60xx,3000), which the profile removes.
+    cleaned += r->pixel_status == "cleaned";
+    EXPECT_TRUE(r->pixel_status == "cleaned" || r->pixel_status == "no-text") << rel;
+    auto before = decode_bytes(input);
+    auto after = decode_bytes(output);  // every output decodes in the syntax it was written in
+    auto out_file = read_back(output);
+    const gdcm::DataSet& ds = out_file->GetDataSet();
+    gdcm::TransferSyntax ts = out_file->GetHeader().GetDataSetTransferSyntax();
+    EXPECT_FALSE(ts.IsLossy() && ts != gdcm::TransferSyntax::JPEG2000) << rel << " written lossy";
+    if (r->pixel_status == "cleaned") EXPECT_EQ(get(ds, 0x00280301), "NO") << rel;
+    EXPECT_FALSE(has(ds, 0x60003000)) << rel << ": overlay data kept";
+    // Outside the masks, every pixel is the decoded input's.
+    cv::Mat keep = ~masked_union(*r, cv::Size(before.columns(), before.rows()));
+    int changed_frames = 0;
+    for (int f = 0; f < before.frames(); ++f) {
+      cv::Mat a = before.display8(f), b = after.display8(f), diff;
+      cv::absdiff(a, b, diff);
+      if (diff.channels() == 3) cv::cvtColor(diff, diff, cv::COLOR_BGR2GRAY);
+      changed_frames += cv::countNonZero(diff & keep) > 0;
+    }
+    EXPECT_EQ(changed_frames, 0) << rel;
+    // Tesseract on the first frame, before and after: the file's own PHI.
+    gdcm::SmartPointer<gdcm::File> in_file;
+    ASSERT_FALSE(io::read(input, in_file)) << rel;
+    pixel::HeaderPhi phi(in_file->GetDataSet());
+    auto count_phi = [&](const pixel::DecodedImage& img) {
+      cv::Mat grey = img.grey8(0);
+      int n = 0;
+      for (const auto& w : pixel::read_words(grey, cv::Rect(0, 0, grey.cols, grey.rows), /*sparse=*/true))
+        n += w.confidence >= 50 && !phi.match(w.text).empty();
+      return n;
+    };
+    int b = count_phi(before), a = count_phi(after);
+    phi_before += b, phi_after += a;
+    // Every word Tesseract reads on the original inside the masks: none may be read there after.
+    auto words = [&](const pixel::DecodedImage& img) {
+      cv::Mat grey = img.grey8(0);
+      auto all = pixel::read_words(grey, cv::Rect(0, 0, grey.cols, grey.rows), /*sparse=*/true);
+      std::erase_if(all, [](const pixel::OcrWord& w) { return w.confidence < 60 || w.text.size() < 3; });
+      return all;
+    };
+    auto masked_at = [&](const cv::Rect& box) {
+      cv::Point c(box.x + box.width / 2, box.y + box.height / 2);
+      return c.inside(cv::Rect(0, 0, keep.cols, keep.rows)) && keep.at<unsigned char>(c) == 0;
+    };
+    int inside_before = 0, inside_after = 0;
+    for (const auto& w : words(before)) inside_before += masked_at(w.box);
+    for (const auto& w : words(after)) inside_after += masked_at(w.box);
+    words_masked += inside_before, words_recovered += inside_after;
+    EXPECT_EQ(inside_after, 0) << rel << ": words read inside the masks after cleaning";
+    std::printf("%-64s %-22s %3zu boxes; words read in masked areas: %2d before, %d after; header PHI words: %d before, %d after\n",
+                rel.c_str(), r->transfer_syntax.c_str(), r->masked_regions.size(), inside_before, inside_after, b, a);
+    EXPECT_EQ(a, 0) << rel << ": header PHI still readable in the pixels";
+  }
+  std::printf("TOTAL %d files, %d cleaned; words Tesseract reads in the masked areas: %d before, %d after; "
+              "header PHI words read anywhere: %d before, %d after\n",
+              files, cleaned, words_masked, words_recovered, phi_before, phi_after);
+  EXPECT_GT(cleaned, 15);
+}
+
+}  // namespace
+}  // namespace veil::testing
