@@ -30,11 +30,13 @@ struct FileResult {
   std::string patient_pseudonym;       // the new Patient ID
   std::uint64_t input_bytes = 0;
   std::uint64_t output_bytes = 0;
-  // Pixel data: "off" (not looked at), "not-selected", "no-text" (looked at, left unchanged)
-  // or "cleaned"; the boxes masked (never the text they covered).
+  // Pixel data: "off" (not looked at), "not-selected", "no-text" (looked at, left unchanged),
+  // "cleaned" (text masked) or "overlay-removed" (only an overlay in unused high bits cleared);
+  // the boxes masked (never the text they covered).
   std::string pixel_status = "off";
   std::vector<MaskedRegion> masked_regions;
-  std::uint32_t phi_words_in_pixels = 0;  // --pixels ocr: words read that match this file's header PHI
+  std::uint32_t phi_words_in_pixels = 0;
+  bool overlay_bits_cleared = false;  // an overlay drawn in the pixel data's unused high bits was removed  // --pixels ocr: words read that match this file's header PHI
 
   std::uint64_t count(Action a) const { return counts[static_cast<int>(a)]; }
 };

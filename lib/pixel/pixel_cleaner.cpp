@@ -100,6 +100,17 @@ std::vector<cv::Rect> outside(const std::vector<cv::Rect>& keep, int columns, in
   return out;
 }
 
+// The attributes of overlay planes that lived in the pixel data, once those bits are gone.
+void remove_embedded_overlays(gdcm::DataSet& ds) {
+  for (std::uint16_t group = 0x6000; group <= 0x601E; group += 2) {
+    if (ds.FindDataElement(gdcm::Tag(group, 0x3000))) continue;
+    std::vector<gdcm::Tag> tags;
+    for (auto it = ds.Begin(); it != ds.End(); ++it)
+      if (it->GetTag().GetGroup() == group) tags.push_back(it->GetTag());
+    for (const auto& t : tags) ds.Remove(t);
+  }
+}
+
 bool raw_syntax(const gdcm::TransferSyntax& ts) {
   return ts == gdcm::TransferSyntax::ImplicitVRLittleEndian || ts == gdcm::TransferSyntax::ExplicitVRLittleEndian ||
          ts == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
@@ -180,6 +191,11 @@ Plan PixelCleaner::plan(const gdcm::DataSet& header, bool has_pixels) const {
   Plan p;
   if (options_.mode == PixelMode::kOff || !has_pixels) return p;
   p.facts = header_facts(header);
+  // Overlay planes with no Overlay Data of their own are drawn into the pixel data's unused
+  // high bits (retired since 2004, still found): they are cleared whatever else applies.
+  for (std::uint16_t group = 0x6000; group <= 0x601E; group += 2)
+    if (header.FindDataElement(gdcm::Tag(group, 0x0010)) && !header.FindDataElement(gdcm::Tag(group, 0x3000)))
+      p.overlay_in_pixels = true;
   if (auto rule = rules().selecting_rule(p.facts)) {
     p.decode = true;
     p.reason = *rule;
@@ -191,6 +207,10 @@ Plan PixelCleaner::plan(const gdcm::DataSet& header, bool has_pixels) const {
     auto bits = number<0x0028, 0x0100>(header);
     p.decode = bits && (*bits == 8 || *bits == 16);
     p.reason = "auto";
+  }
+  if (p.overlay_in_pixels && !p.decode) {
+    p.decode = true;
+    p.reason = "overlay in pixel data";
   }
   return p;
 }
@@ -225,7 +245,10 @@ std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::D
   for (const auto& r : merge(found)) add(r, "detected");
   if (options_.mode == PixelMode::kOcr) read_phi(img, header, add, result);
 
-  if (boxes.empty()) {
+  std::size_t cleared = plan.overlay_in_pixels ? img.clear_unused_bits() : 0;
+  result.overlay_bits_cleared = cleared > 0;
+  if (cleared) remove_embedded_overlays(out);
+  if (boxes.empty() && cleared == 0) {
     result.pixel_status = "no-text";
     return std::nullopt;
   }
@@ -261,9 +284,10 @@ std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::D
     gdcm::Attribute<0x0028, 0x0006> planar{static_cast<std::uint16_t>(encoded->GetPlanarConfiguration())};
     out.Replace(planar.GetAsDataElement());
   }
-  out.Replace(text(0x0028, 0x0301, gdcm::VR::CS, "NO"));
+  bool masked = !boxes.empty();
+  if (masked) out.Replace(text(0x0028, 0x0301, gdcm::VR::CS, "NO"));
   syntax = target;
-  result.pixel_status = "cleaned";
+  result.pixel_status = masked ? "cleaned" : "overlay-removed";
   result.masked_regions = std::move(regions);
   return std::nullopt;
 }

@@ -21,6 +21,7 @@ namespace veil::pixel {
 struct Plan {
   bool decode = false;      // the pixel data must be decoded and searched
   std::string reason;       // the select rule's name, or "auto"
+  bool overlay_in_pixels = false;  // a 60xx overlay without its own data: it lives in unused high bits
   HeaderFacts facts;
 };
 

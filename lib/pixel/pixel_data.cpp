@@ -60,6 +60,7 @@ Expected<DecodedImage> DecodedImage::decode(const gdcm::Image& image) {
     return Error{ErrorCode::kUnsupported, "pixel data that is not 8 or 16 bits cannot be masked"};
   if (d.samples_ != 1 && d.samples_ != 3) return Error{ErrorCode::kUnsupported, "an unusual samples per pixel"};
   d.bytes_ = pf.GetBitsAllocated() / 8;
+  d.bits_stored_ = std::clamp<int>(pf.GetBitsStored(), 1, d.bytes_ * 8);
   if (d.rows_ <= 0 || d.columns_ <= 0 || d.frames_ <= 0) return Error{ErrorCode::kMalformed, "an empty image"};
   std::size_t full = static_cast<std::size_t>(d.rows_) * d.columns_ * d.samples_ * d.bytes_;
   d.ybr422_ = d.pi_ == PI::YBR_FULL_422 && d.samples_ == 3 && d.bytes_ == 1 && d.columns_ % 2 == 0 &&
@@ -179,6 +180,20 @@ cv::Mat DecodedImage::display8(int frame) const {
     cv::cvtColor(colour, bgr, cv::COLOR_RGB2BGR);
   }
   return bgr;
+}
+
+std::size_t DecodedImage::clear_unused_bits() {
+  if (bytes_ != 2 || bits_stored_ >= 16 || ybr422_) return 0;
+  std::size_t changed = 0;
+  const int shift = 16 - bits_stored_;
+  auto* v = reinterpret_cast<std::uint16_t*>(pixels_.data());
+  for (std::size_t i = 0; i < pixels_.size() / 2; ++i) {
+    std::uint16_t clean = signed_ ? static_cast<std::uint16_t>(static_cast<std::int16_t>(v[i] << shift) >> shift)
+                                  : static_cast<std::uint16_t>(v[i] & ((1u << bits_stored_) - 1));
+    changed += clean != v[i];
+    v[i] = clean;
+  }
+  return changed;
 }
 
 void DecodedImage::fill(int frame, cv::Rect box) {

@@ -33,6 +33,9 @@ class DecodedImage {
   // frame's lowest value), the inverse for MONOCHROME1, RGB 0, YBR (0,128,128), the palette's
   // darkest entry.
   void fill(int frame, cv::Rect box);
+  // Zeroes the bits above Bits Stored (sign-extending signed values) in every sample, where
+  // retired overlays were drawn; returns how many samples changed.
+  std::size_t clear_unused_bits();
   // Encodes the (masked) pixels in `syntax`, decodes the result again and compares it with
   // the masked pixels: an output never carries a stream that disagrees with them.
   Expected<gdcm::Image> encode(const gdcm::TransferSyntax& syntax) const;
@@ -49,7 +52,7 @@ class DecodedImage {
 
   gdcm::Image raw_;
   std::vector<char> pixels_;
-  int rows_ = 0, columns_ = 0, frames_ = 1, samples_ = 1, bytes_ = 1, planar_ = 0;
+  int rows_ = 0, columns_ = 0, frames_ = 1, samples_ = 1, bytes_ = 1, planar_ = 0, bits_stored_ = 8;
   bool signed_ = false, ybr422_ = false;
   gdcm::PhotometricInterpretation::PIType pi_ = gdcm::PhotometricInterpretation::MONOCHROME2;
   int palette_darkest_ = 0;

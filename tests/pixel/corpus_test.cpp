@@ -58,7 +58,9 @@ TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
     const gdcm::DataSet& ds = out_file->GetDataSet();
     gdcm::TransferSyntax ts = out_file->GetHeader().GetDataSetTransferSyntax();
     EXPECT_FALSE(ts.IsLossy() && ts != gdcm::TransferSyntax::JPEG2000) << rel << " written lossy";
-    if (r->pixel_status == "cleaned") EXPECT_EQ(get(ds, 0x00280301), "NO") << rel;
+    if (r->pixel_status == "cleaned") {
+      EXPECT_EQ(get(ds, 0x00280301), "NO") << rel;
+    }
     EXPECT_FALSE(has(ds, 0x60003000)) << rel << ": overlay data kept";
     // Outside the masks, every pixel is the decoded input's.
     cv::Mat keep = ~masked_union(*r, cv::Size(before.columns(), before.rows()));

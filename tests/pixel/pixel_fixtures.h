@@ -44,7 +44,8 @@ inline pixel::DecodedImage decode_bytes(std::span<const std::byte> bytes) {
 inline std::vector<std::byte> make_dicom(const std::vector<cv::Mat>& frames, const std::string& modality,
                                          gdcm::TransferSyntax syntax = gdcm::TransferSyntax::ExplicitVRLittleEndian,
                                          const std::string& photometric = "",
-                                         const std::function<void(gdcm::DataSet&)>& edit = nullptr) {
+                                         const std::function<void(gdcm::DataSet&)>& edit = nullptr,
+                                         int bits_stored = 0) {
   const cv::Mat& f0 = frames.at(0);
   int samples = f0.channels();
   int bits = f0.elemSize1() == 1 ? 8 : 16;
@@ -54,8 +55,9 @@ inline std::vector<std::byte> make_dicom(const std::vector<cv::Mat>& frames, con
   img->SetDimension(0, static_cast<unsigned>(f0.cols));
   img->SetDimension(1, static_cast<unsigned>(f0.rows));
   if (frames.size() > 1) img->SetDimension(2, static_cast<unsigned>(frames.size()));
+  int stored = bits_stored ? bits_stored : bits;
   gdcm::PixelFormat pf(static_cast<unsigned short>(samples), static_cast<unsigned short>(bits),
-                       static_cast<unsigned short>(bits), static_cast<unsigned short>(bits - 1),
+                       static_cast<unsigned short>(stored), static_cast<unsigned short>(stored - 1),
                        static_cast<unsigned short>(is_signed ? 1 : 0));
   img->SetPixelFormat(pf);
   std::string pi = photometric.empty() ? (samples == 3 ? "RGB" : "MONOCHROME2") : photometric;

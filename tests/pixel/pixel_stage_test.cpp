@@ -221,6 +221,29 @@ TEST(PixelStage, TextOnALaterFrameIsMaskedOnEveryFrame) {
     EXPECT_EQ(cv::countNonZero(out.plane(f)(cv::Rect(10, 212, 120, 16)).reshape(1)), 0) << "frame " << f;
 }
 
+TEST(PixelStage, OverlayDrawnInUnusedHighBitsIsCleared) {
+  cv::Mat ct(64, 64, CV_16U, cv::Scalar(1000));
+  ct(cv::Rect(10, 10, 20, 5)).setTo(1000 | (1 << 13));  // an overlay plane in bit 13
+  auto overlay = [](gdcm::DataSet& ds) {
+    gdcm::Attribute<0x6000, 0x0010> rows{64};
+    gdcm::Attribute<0x6000, 0x0011> cols{64};
+    gdcm::Attribute<0x6000, 0x0100> bits{1};
+    gdcm::Attribute<0x6000, 0x0102> position{13};
+    for (const auto& de : {rows.GetAsDataElement(), cols.GetAsDataElement(), bits.GetAsDataElement(),
+                           position.GetAsDataElement()})
+      ds.Replace(de);
+  };
+  veil::testing::Run r = deid_pixels(make_dicom({ct}, "CT", TS::ExplicitVRLittleEndian, "", overlay, 12), pixels());
+  EXPECT_EQ(r.result.pixel_status, "overlay-removed");
+  EXPECT_TRUE(r.result.overlay_bits_cleared);
+  EXPECT_FALSE(has(r.ds(), 0x60000010));
+  auto out = decode_bytes(r.bytes);
+  double hi = 0;
+  cv::minMaxLoc(out.plane(0), nullptr, &hi);
+  EXPECT_EQ(hi, 1000);
+  EXPECT_EQ(get(r.ds(), 0x00280301), "<absent>");  // no burned-in text was claimed removed
+}
+
 // Fills a box in a decoded image of each layout and checks the value left there.
 TEST(PixelLayouts, MasksFillWithEachPhotometricInterpretationsBlack) {
   struct Case {
