@@ -11,6 +11,9 @@
 #include <vector>
 
 #include "io/prescan.h"
+#include "pixel/pixel_data.h"
+#include "pixel/text_detector.h"
+#include "pixel_fixtures.h"
 #include "rules/compiled_profile.h"
 #include "rules/pseudonymizer.h"
 #include "rules/rule_engine.h"
@@ -83,6 +86,35 @@ void WholeFileInMemory(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes.size()));
 }
 BENCHMARK(WholeFileInMemory);
+
+// Detection and masking of one frame, as the pixel stage runs them: grey view, text search,
+// a fill per box found. Frames carry a few lines of drawn text.
+void DetectAndMask(benchmark::State& state, cv::Mat frame, const char* modality) {
+  for (int i = 0; i < 4; ++i)
+    cv::putText(frame, "DOE^JOHN 12/04/2019 MRN 4821", {10, 20 + 25 * i}, cv::FONT_HERSHEY_SIMPLEX, 0.5,
+                cv::Scalar::all(frame.depth() == CV_8U ? 255 : 4000), 1, cv::LINE_AA);
+  auto image = veil::testing::decode_bytes(veil::testing::make_dicom({frame}, modality));
+  for (auto _ : state) {
+    for (const auto& box : veil::pixel::detect_text(image.grey8(0))) image.fill(0, box);
+  }
+  state.counters["frames/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+void DetectAndMaskRgb640x480(benchmark::State& state) {
+  cv::Mat rgb(480, 640, CV_8UC3);
+  cv::randu(rgb, cv::Scalar::all(0), cv::Scalar::all(120));
+  cv::GaussianBlur(rgb, rgb, {7, 7}, 0);  // speckle-like ground, not white noise
+  DetectAndMask(state, rgb, "US");
+}
+BENCHMARK(DetectAndMaskRgb640x480);
+
+void DetectAndMaskMono16_512x512(benchmark::State& state) {
+  cv::Mat ct(512, 512, CV_16U);
+  cv::randu(ct, cv::Scalar(0), cv::Scalar(1500));
+  cv::GaussianBlur(ct, ct, {7, 7}, 0);
+  DetectAndMask(state, ct, "CT");
+}
+BENCHMARK(DetectAndMaskMono16_512x512);
 
 }  // namespace
 
