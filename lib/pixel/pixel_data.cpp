@@ -249,8 +249,11 @@ Expected<gdcm::Image> DecodedImage::encode(const gdcm::TransferSyntax& syntax) c
     }
     out = change.GetOutput();
   }
+  if (syntax == gdcm::TransferSyntax::ExplicitVRLittleEndian) return out;  // the bytes themselves
   auto check = decode(out);
-  if (!check || check->interleaved() != interleaved() || check->pi_ != pi_ || check->ybr422_ != ybr422_)
+  bool same = check && check->pi_ == pi_ && check->ybr422_ == ybr422_ &&
+              (check->planar_ == planar_ ? check->pixels_ == pixels_ : check->interleaved() == interleaved());
+  if (!same)
     return Error{ErrorCode::kUnsupported, "the encoded pixel data does not decode to the masked pixels"};
   return out;
 }

@@ -50,8 +50,9 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
       for (int x = 0; x < box.width; ++x)
         if (mask.at<unsigned char>(y, x)) values.push_back(g.at<unsigned char>(y, x));
     // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
-    std::sort(values.begin(), values.end());
-    double ink = values[bright ? values.size() * 9 / 10 : values.size() / 10];
+    auto at = values.begin() + static_cast<long>(bright ? values.size() * 9 / 10 : values.size() / 10);
+    std::nth_element(values.begin(), at, values.end());
+    double ink = *at;
     Candidate c{box, ink, 1};
     if (box.width > 1.2 * box.height) c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
     out.push_back(c);
