@@ -42,6 +42,11 @@ struct BatchOptions {
   double file_timeout_seconds = 0;                  // supervised runs: 0 = none
   std::uint64_t memory_limit_bytes = 0;             // supervised runs: address space per worker; 0 = none
   std::function<void(const BatchProgress&)> progress;  // called from one thread, about twice a second
+  // Journal, list of masked boxes, spooled stdin. Default OUT/.veil; batches writing into one
+  // output at once (shards on a cluster) each need their own.
+  std::optional<std::filesystem::path> state_dir;
+
+  std::filesystem::path state() const { return state_dir ? *state_dir : output / ".veil"; }
 };
 
 struct BatchFailure {

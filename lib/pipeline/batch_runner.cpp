@@ -193,7 +193,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
   tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   fs::create_directories(o.output);
   // Under a supervisor the worker only reads the journal; the supervisor writes it.
-  Journal journal(o.output, o.resume, /*writable=*/event_fd < 0);
+  Journal journal(o.state(), o.resume, /*writable=*/event_fd < 0);
   std::optional<Quarantine> quarantine;
   if (o.quarantine) quarantine.emplace(*o.quarantine);
   std::optional<std::ofstream> audit;
@@ -202,8 +202,8 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
     if (!*audit) throw Exception(fmt::format("cannot write the audit log {}", o.audit->string()));
   }
   // What the pixel stage masked, for `veil review` (no PHI: output paths and boxes).
-  fs::create_directories(o.output / ".veil");
-  std::ofstream masks(o.output / ".veil" / "masks.jsonl", o.resume ? std::ios::app : std::ios::trunc);
+  fs::create_directories(o.state());
+  std::ofstream masks(o.state() / "masks.jsonl", o.resume ? std::ios::app : std::ios::trunc);
   tbb::enumerable_thread_specific<Deidentifier> workers([&] { return worker.clone(); });
   DurableJournal durable(journal, o.output);  // inert when the journal is read-only
   ByteBudget budget(kMaxBytesInFlight);

@@ -40,8 +40,7 @@ std::string Journal::key(const fs::path& input) {
   return sha256_hex(abs.lexically_normal().string());
 }
 
-Journal::Journal(const fs::path& output_root, bool resume, bool writable) {
-  fs::path dir = output_root / ".veil";
+Journal::Journal(const fs::path& dir, bool resume, bool writable) {
   fs::create_directories(dir);
   ::chmod(dir.c_str(), 0700);
   fs::path file = dir / "journal";

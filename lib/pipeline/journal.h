@@ -19,8 +19,8 @@ std::string sha256_hex(std::string_view bytes);
 
 class Journal {
  public:
-  // OUT/.veil/journal. `resume` loads the completed set; otherwise a writable journal starts empty.
-  Journal(const std::filesystem::path& output_root, bool resume, bool writable = true);
+  // STATE/journal. `resume` loads the completed set; otherwise a writable journal starts empty.
+  Journal(const std::filesystem::path& state_dir, bool resume, bool writable = true);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;

@@ -76,7 +76,7 @@ class Supervisor {
     fs::create_directories(o_.output);
     if (o_.list_file && *o_.list_file == "-") spool_stdin();
     if (o_.resume) pipeline::remove_stale_temporaries(o_.output);
-    journal_.emplace(o_.output, o_.resume);
+    journal_.emplace(o_.state(), o_.resume);
     durable_.emplace(*journal_, o_.output);
     bool first = true;
     while (true) {
@@ -151,7 +151,7 @@ class Supervisor {
   }
 
   void spool_stdin() {
-    fs::path dir = o_.output / ".veil";
+    fs::path dir = o_.state();
     fs::create_directories(dir);
     fs::path list = dir / "stdin-list";
     {

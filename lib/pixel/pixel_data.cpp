@@ -94,6 +94,12 @@ Expected<DecodedImage> DecodedImage::decode(const gdcm::Image& image) {
   return d;
 }
 
+std::string DecodedImage::photometric() const {
+  std::string s = gdcm::PhotometricInterpretation::GetPIString(pi_);
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
 std::size_t DecodedImage::frame_bytes() const {
   std::size_t pixels = static_cast<std::size_t>(rows_) * columns_;
   return ybr422_ ? pixels * 2 : pixels * samples_ * bytes_;

@@ -23,6 +23,13 @@ class DecodedImage {
   int rows() const { return rows_; }
   int columns() const { return columns_; }
   int frames() const { return frames_; }
+  int samples() const { return samples_; }
+  int bytes_per_sample() const { return bytes_; }
+  bool is_signed() const { return signed_; }
+  int planar_configuration() const { return planar_; }
+  bool ybr_422() const { return ybr422_; }  // Y Y Cb Cr per pair of pixels, as stored
+  std::string photometric() const;
+  const char* data() const { return pixels_.data(); }  // every frame, frame after frame
 
   // One frame as 8-bit grey for detection: monochrome windowed over the frame's own range,
   // colour as luminance, palette through its lookup table.

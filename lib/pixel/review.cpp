@@ -5,7 +5,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "io/dicom_io.h"
 #include "io/output_file.h"
@@ -23,20 +25,28 @@ struct Entry {
 };
 
 std::vector<Entry> read_manifest(const fs::path& output_dir) {
-  fs::path manifest = output_dir / ".veil" / "masks.jsonl";
-  std::ifstream in(manifest);
-  if (!in) throw Exception(fmt::format("{}: no .veil/masks.jsonl: not the output of a `veil deid` batch", output_dir.string()));
+  // OUT/.veil/masks.jsonl, and one per shard when several batches wrote into OUT (veil.dask).
+  std::vector<fs::path> manifests;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(output_dir / ".veil", ec); !ec && it != fs::end(it); it.increment(ec))
+    if (it->path().filename() == "masks.jsonl") manifests.push_back(it->path());
+  std::sort(manifests.begin(), manifests.end());
+  if (manifests.empty())
+    throw Exception(fmt::format("{}: no .veil/masks.jsonl: not the output of a `veil deid` batch", output_dir.string()));
   std::map<fs::path, Entry> by_output;  // a resumed run may list a file twice: the last wins
   std::vector<fs::path> order;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.contains("output")) continue;
-    Entry e{j["output"].get<std::string>(), {}};
-    for (const auto& m : j.value("masked", nlohmann::json::array()))
-      e.boxes.emplace_back(m.value("x", 0), m.value("y", 0), m.value("width", 0), m.value("height", 0));
-    if (!by_output.count(e.output)) order.push_back(e.output);
-    by_output[e.output] = std::move(e);
+  for (const auto& manifest : manifests) {
+    std::ifstream in(manifest);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (j.is_discarded() || !j.contains("output")) continue;
+      Entry e{j["output"].get<std::string>(), {}};
+      for (const auto& m : j.value("masked", nlohmann::json::array()))
+        e.boxes.emplace_back(m.value("x", 0), m.value("y", 0), m.value("width", 0), m.value("height", 0));
+      if (!by_output.count(e.output)) order.push_back(e.output);
+      by_output[e.output] = std::move(e);
+    }
   }
   std::vector<Entry> out;
   for (const auto& p : order) out.push_back(std::move(by_output[p]));

@@ -1,0 +1,51 @@
+"""Pixel helpers: numpy views of decoded pixel data, and the text detector on numpy frames."""
+import io
+
+import numpy as np
+import pydicom
+from PIL import Image, ImageDraw, ImageFont
+
+import veil
+from conftest import PYDICOM_FILES
+
+
+def test_decoded_pixels_are_a_zero_copy_read_only_view():
+    data = (PYDICOM_FILES / "CT_small.dcm").read_bytes()
+    img = veil.decode_pixels(data)
+    a = img.array
+    assert a.shape == (1, 128, 128) and a.dtype == np.int16
+    assert not a.flags.writeable and not a.flags.owndata  # a view of veil's buffer
+    assert (a[0] == pydicom.dcmread(io.BytesIO(data)).pixel_array).all()
+    assert img.array.__array_interface__["data"][0] == a.__array_interface__["data"][0]
+
+
+def test_colour_and_multiframe_shapes():
+    img = veil.decode_pixels((PYDICOM_FILES / "SC_rgb_rle_2frame.dcm").read_bytes())
+    assert img.samples == 3 and img.frames == 2
+    assert img.array.shape[0] == 2 and 3 in img.array.shape
+
+
+def test_detect_text_finds_drawn_text_and_nothing_on_a_blank_frame():
+    frame = Image.new("L", (320, 120), 0)
+    ImageDraw.Draw(frame).text((10, 40), "DOE JOHN 1970-01-02", fill=255, font=ImageFont.load_default())
+    big = frame.resize((640, 240))
+    grey = np.asarray(big, dtype=np.uint8)
+    boxes = veil.detect_text(grey)
+    assert boxes, veil.explain_text(grey)
+    x, y, w, h = boxes[0]
+    assert x <= 30 and y <= 90 and x + w >= 200 and y + h >= 100
+    assert veil.detect_text(np.zeros((240, 640), np.uint8)) == []
+
+
+def test_masks_come_back_in_the_result(key_file):
+    d = veil.Deidentifier(veil.Profile(), veil.Key.from_file(key_file), pixels="auto")
+    ds = pydicom.dcmread(PYDICOM_FILES / "CT_small.dcm")
+    arr = ds.pixel_array.copy()
+    canvas = Image.new("L", (128, 128), 0)
+    ImageDraw.Draw(canvas).text((4, 100), "SMITH ANNA", fill=255, font=ImageFont.load_default())
+    arr[np.asarray(canvas) > 0] = arr.max()
+    ds.PixelData = arr.tobytes()
+    out, result = veil.deidentify_dataset(ds, d)
+    assert result.pixel_status == "cleaned"
+    assert result.masked_regions and result.masked_regions[0].method == "detected"
+    assert out.BurnedInAnnotation == "NO"
