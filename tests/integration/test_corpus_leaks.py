@@ -137,7 +137,8 @@ def run_veil_python(tmp, profile, key):
     lines = []
     worker = veil.Deidentifier(veil.Profile.load(profile), veil.Key.from_file(key))
     for root in roots():
-        report = veil.run_batch([root], out / root.name, worker=worker, layout="mirror", report_paths=True)
+        report = veil.run_batch([root], out / root.name, worker=worker, layout="mirror", report_paths=True,
+                                isolate=True)
         lines += [f"veil: {f.path}: {f.reason}: {f.message}" for f in report.failures]
     return Run(profile, out, "\n".join(lines))
 

@@ -88,16 +88,17 @@ def run_batch(
     report_paths: bool = False,
     list_file: Optional[PathLike] = None,
     state_dir: Optional[PathLike] = None,
-    isolate: bool = False,
+    isolate: bool = True,
     file_timeout: float = 0.0,
     progress: Union[bool, Callable[[BatchProgress], None], None] = None,
 ) -> BatchReport:
     """De-identifies files and directory trees into ``output`` with the native TBB pipeline.
 
     ``worker`` (a :class:`Deidentifier`), or ``profile`` (default: basic) and ``key`` (default:
-    :meth:`Key.resolve`) with ``pixels`` mode. ``isolate=True`` runs the pipeline in a
-    supervised worker process, so that a file that crashes GDCM is quarantined rather than
-    ending this process. ``progress``: a callable taking :class:`BatchProgress`, or True for a
+    :meth:`Key.resolve`) with ``pixels`` mode. By default (``isolate=True``) the pipeline
+    runs in a supervised worker process, so that a file that crashes GDCM (it has live asserts)
+    is reported as ``crash`` rather than ending this interpreter; ``isolate=False`` runs it in
+    this process. ``progress``: a callable taking :class:`BatchProgress`, or True for a
     tqdm bar. Per-file failures are in the returned report, never raised.
     """
     if worker is None:

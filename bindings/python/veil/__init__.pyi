@@ -18,6 +18,6 @@ def run_batch(inputs: Iterable[_Path], output: _Path, *, worker: Optional[Deiden
               profile: Optional[Profile] = None, key: Optional[Key] = None, pixels: str = "rules",
               layout: str = "uids", threads: int = 0, quarantine: Optional[_Path] = None,
               audit: Optional[_Path] = None, resume: bool = False, report_paths: bool = False,
-              list_file: Optional[_Path] = None, state_dir: Optional[_Path] = None, isolate: bool = False,
+              list_file: Optional[_Path] = None, state_dir: Optional[_Path] = None, isolate: bool = True,
               file_timeout: float = 0.0,
               progress: Union[bool, Callable[[BatchProgress], None], None] = None) -> BatchReport: ...

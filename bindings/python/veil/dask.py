@@ -84,7 +84,7 @@ def deidentify_archive(
     client=None,
     shards: Optional[int] = None,
     threads_per_task: int = 1,
-    isolate: bool = False,
+    isolate: bool = True,
 ) -> Dict:
     """De-identifies every file under ``inputs`` into ``output`` on a Dask cluster.
 
