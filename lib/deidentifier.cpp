@@ -13,7 +13,9 @@
 
 #include "io/dicom_io.h"
 #include "io/output_file.h"
+#include "io/prescan.h"
 #include "pixel/pixel_cleaner.h"
+#include "verify/phi_values.h"
 #include "rules/compiled_profile.h"
 #include "rules/lookup_table.h"
 #include "rules/method_stamp.h"
@@ -28,6 +30,7 @@ struct Deidentifier::Shared {
   rules::TextCleaner cleaner;
   std::optional<rules::LookupTable> lookup;
   pixel::PixelCleaner pixels;
+  bool check_output = true;
 };
 
 Deidentifier::Deidentifier(const Profile& profile, Key key, DeidentifierOptions options) {
@@ -36,7 +39,7 @@ Deidentifier::Deidentifier(const Profile& profile, Key key, DeidentifierOptions 
   if (options.lookup_table) lookup = rules::LookupTable::load(*options.lookup_table);
   shared_ = std::make_shared<const Shared>(
       Shared{rules::CompiledProfile(profile), rules::Pseudonymizer(key.bytes()), rules::TextCleaner(), std::move(lookup),
-             pixel::PixelCleaner(options.pixels)});
+             pixel::PixelCleaner(options.pixels), options.check_output});
 }
 
 Deidentifier::Deidentifier(std::shared_ptr<const Shared> shared) : shared_(std::move(shared)) {}
@@ -83,6 +86,12 @@ Expected<FileResult> Deidentifier::prepare(std::span<const std::byte> input, Pre
   } catch (const std::exception&) {
     return Error{ErrorCode::kMalformed, "an element could not be decoded while de-identifying"};
   }
+  // The input's identifying values, for the output check: gathered before `in` is replaced.
+  std::optional<verify::NeedleSet> needles;
+  if (shared_->check_output) {
+    needles.emplace(shared_->profile.profile());
+    needles->add_dataset(in);
+  }
   gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
   if (plan.decode) {
     if (auto err = shared_->pixels.clean(image, in, plan, out, syntax, result)) return *err;
@@ -103,6 +112,17 @@ Expected<FileResult> Deidentifier::prepare(std::span<const std::byte> input, Pre
   std::ostringstream os(std::ios::binary);
   if (auto err = io::write(file, os, result.sop_class_uid, result.sop_instance_uid)) return *err;
   prepared.head = std::move(os).str();
+  if (needles) {
+    // The header and any re-encoded pixel data; pixel bytes passed through unchanged are the
+    // pixel stage's business, not a text search's.
+    std::span<const std::byte> written{reinterpret_cast<const std::byte*>(prepared.head.data()), prepared.head.size()};
+    io::PrescanInfo info;
+    std::size_t pixel_begin = 0, pixel_end = 0;
+    if (!io::prescan(written, info) && info.pixel_data) pixel_begin = info.pixel_data->start, pixel_end = info.pixel_data->end;
+    for (const Finding& f : needles->search(written, /*whole_file=*/true, pixel_begin, pixel_end))
+      if (f.where.rfind("pixel data", 0) != 0)
+        return Error{ErrorCode::kResidualPhi, fmt::format("the output check found a {} of the input ({})", f.kind, f.where)};
+  }
   result.input_bytes = input.size();
   result.output_bytes = prepared.head.size() + (prepared.tail ? prepared.tail->length : 0);
   return result;

@@ -9,12 +9,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <functional>
 #include <memory>
 
 #include "veil/batch.h"
 #include "veil/veil.h"
+#include "veil/verify.h"
 
 namespace fs = std::filesystem;
 
@@ -46,6 +49,7 @@ struct DeidArgs {
   bool us_regions_only = false;
   std::string pixel_rules;
   std::string pixel_fallback = "jpeg-ls";
+  bool no_check = false;
 };
 
 veil::Profile build_profile(const std::string& name, const std::vector<std::string>& options) {
@@ -165,6 +169,7 @@ int run_deid(const DeidArgs& a) {
   if (!a.lookup.empty()) opts.lookup_table = a.lookup;
   opts.pixels.mode = *veil::parse_pixel_mode(a.pixels);
   opts.pixels.margin = a.pixel_margin;
+  opts.check_output = !a.no_check;
   opts.pixels.blank_outside_us_regions = a.us_regions_only;
   if (!a.pixel_rules.empty()) opts.pixels.rules_file = a.pixel_rules;
   opts.pixels.fallback = a.pixel_fallback == "explicit" ? veil::LosslessSyntax::kExplicitLittle : veil::LosslessSyntax::kJpegLs;
@@ -209,6 +214,63 @@ int run_deid(const DeidArgs& a) {
   if (!a.quiet) print_summary(profile, r, a);
   if (!a.report.empty()) write_report(a.report, profile, r);
   return r.exit_code();
+}
+
+// Every regular file under `root` (or `root` itself), skipping veil's own .veil state.
+std::vector<fs::path> files_under(const fs::path& root) {
+  std::vector<fs::path> out;
+  if (fs::is_regular_file(root)) return {root};
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+    if (it->is_directory() && it->path().filename() == ".veil") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file()) out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+int run_verify(const std::string& dir, const std::vector<std::string>& against, const veil::Profile& profile,
+               const std::string& report) {
+  std::optional<veil::PhiIndex> inputs;
+  std::size_t unreadable_inputs = 0;
+  if (!against.empty()) {
+    inputs.emplace(profile);
+    for (const auto& root : against)
+      for (const auto& f : files_under(root)) {
+        std::ifstream in(f, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!inputs->add({reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()})) ++unreadable_inputs;
+      }
+  }
+  nlohmann::json j;
+  std::size_t files = 0, flagged = 0, findings = 0;
+  for (const auto& f : files_under(dir)) {
+    veil::FileVerdict v = veil::verify_file(f, profile, inputs ? &*inputs : nullptr);
+    ++files;
+    if (v.clean()) continue;
+    ++flagged;
+    findings += v.findings.size();
+    std::string rel = fs::relative(f, fs::is_directory(dir) ? fs::path(dir) : fs::path(dir).parent_path()).string();
+    for (const auto& finding : v.findings) {
+      fmt::print("veil verify: {}: {} at {}\n", rel, finding.kind, finding.where);
+      j["files"][rel].push_back({{"kind", finding.kind}, {"where", finding.where}});
+    }
+  }
+  fmt::print("veil verify: {} files checked against profile '{}'{}; {} with findings ({} findings)\n", files,
+             profile.name(),
+             inputs ? fmt::format(", {} input values searched in every byte ({} inputs unreadable)", inputs->size(),
+                                  unreadable_inputs)
+                    : std::string(),
+             flagged, findings);
+  if (!report.empty()) {
+    j["checked"] = files;
+    j["with_findings"] = flagged;
+    j["profile"] = profile.name();
+    std::ofstream(report) << j.dump(2) << "\n";
+  }
+  return flagged ? kExitSomeFailed : kExitOk;
 }
 
 int run_profile_show(const std::string& name, const std::vector<std::string>& options) {
@@ -257,6 +319,9 @@ int main(int argc, char** argv) {
   deid->add_option("--file-timeout", d.file_timeout, "seconds one file may take before it is quarantined (0: none)");
   deid->add_option("--memory-limit", d.memory_limit_mb, "address-space limit of the worker process, MB (0: none)");
   deid->add_flag("--no-supervisor", d.no_supervisor, "run in this process: faster start, no crash isolation");
+  deid->add_flag("--no-check", d.no_check,
+                 "skip the output check (every output is otherwise searched for its input's identifying values "
+                 "before it is written; a hit fails the file as residual-phi)");
   deid->add_option("--pixels", d.pixels,
                    "burned-in text: off, rules (images profiles/pixel/rules.yaml selects), auto (every image) or "
                    "ocr (auto, plus Tesseract matching words against this file's header PHI)")
@@ -288,6 +353,16 @@ int main(int argc, char** argv) {
 
   auto* actions = app.add_subcommand("actions", "list the actions veil performs");
 
+  std::string verify_dir, verify_profile = "basic", verify_report;
+  std::vector<std::string> verify_against, verify_options;
+  auto* verify = app.add_subcommand("verify", "check de-identified output independently: removable and private "
+                                              "attributes left, and (--against) any input value in any output byte");
+  verify->add_option("output", verify_dir, "output directory (or file) of `veil deid`")->required();
+  verify->add_option("--against", verify_against, "the inputs (files or directories), to search their values");
+  verify->add_option("--profile", verify_profile, "the profile the output was made with")->capture_default_str();
+  verify->add_option("--option", verify_options, "an option it was made with (repeatable)");
+  verify->add_option("--report", verify_report, "write the findings as JSON here (no values, only kinds and places)");
+
   std::string review_dir, review_sheet = "review.png";
   veil::ReviewOptions review_options;
   auto* review = app.add_subcommand("review", "contact sheets of the images a batch cleaned, masked boxes outlined");
@@ -309,6 +384,7 @@ int main(int argc, char** argv) {
       fmt::print("veil: wrote a new key to {} (mode 0600)\n", p.string());
       return kExitOk;
     }
+    if (*verify) return run_verify(verify_dir, verify_against, build_profile(verify_profile, verify_options), verify_report);
     if (*review) {
       auto sheets = veil::write_review_sheets(review_dir, review_sheet, review_options);
       for (std::size_t i = 0; i < sheets.images.size(); ++i) fmt::print("#{} {}\n", i + 1, sheets.images[i].string());

@@ -22,6 +22,9 @@ struct DeidentifierOptions {
   // CSV of original PatientID -> subject ID[, subject name]; when set, every patient must be in it.
   std::optional<std::filesystem::path> lookup_table;
   PixelOptions pixels;  // burned-in text; the rules mode by default
+  // Before writing, search the output (outside pixel data) for this input's identifying values,
+  // gathered independently of the rule engine; a hit is ErrorCode::kResidualPhi (fail closed).
+  bool check_output = true;
 };
 
 class Deidentifier {

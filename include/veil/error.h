@@ -18,6 +18,7 @@ enum class ErrorCode {
   kIo,                // the input cannot be read or the output cannot be written
   kNoSpace,           // the output file system is full: a batch stops rather than fail every file
   kDuplicate,         // another input of the batch has the same SOP Instance UID (same output)
+  kResidualPhi,       // the output check found a value of the input in the output: not written
 };
 
 std::string_view to_string(ErrorCode code);

@@ -74,6 +74,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::kIo: return "io";
     case ErrorCode::kNoSpace: return "no-space";
     case ErrorCode::kDuplicate: return "duplicate";
+    case ErrorCode::kResidualPhi: return "residual-phi";
   }
   return "unknown";
 }

@@ -123,3 +123,17 @@ def test_single_file_keeps_its_transfer_syntax(tmp_path, key):
         assert out.file_meta.TransferSyntaxUID == src.file_meta.TransferSyntaxUID
         assert out.PatientIdentityRemoved == "YES"
         assert (out.pixel_array == src.pixel_array).all()
+
+
+def test_verify_passes_clean_output_and_fails_the_untouched_inputs(tmp_path, key):
+    veil("deid", EXAMPLES, "-o", tmp_path / "out", "--key-file", key, "-q")
+    ok = veil("verify", tmp_path / "out", "--against", EXAMPLES, "--report", tmp_path / "v.json")
+    assert "0 with findings" in ok.stdout
+    bad = veil("verify", EXAMPLES, "--against", EXAMPLES, "--report", tmp_path / "bad.json", check=False)
+    assert bad.returncode == 1
+    assert "removable-attribute" in bad.stdout and "not-marked" in bad.stdout and "name at data set" in bad.stdout
+    for f in EXAMPLES.glob("*.dcm"):  # kinds and places only, never the values found
+        name = str(pydicom.dcmread(f).PatientName)
+        for part in name.replace("^", " ").split():
+            if len(part) > 3:
+                assert part not in bad.stdout and part not in (tmp_path / "bad.json").read_text()

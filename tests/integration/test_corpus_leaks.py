@@ -210,6 +210,16 @@ def test_most_readable_inputs_are_deidentified_and_totals_are_printed(corpus):
         assert done >= 0.9 * len(readable), f"{len(readable) - done} readable files were rejected"
 
 
+def test_veil_verify_finds_no_input_value_in_any_output(corpus):
+    """The independent verifier, over every output of both profiles, against every input."""
+    runs, _, _, _ = corpus
+    for name, run in runs.items():
+        against = [a for root in roots() for a in ("--against", str(root))]
+        r = subprocess.run([VEIL, "verify", str(run.out), "--profile", name, *against], capture_output=True, text=True)
+        print("\n" + r.stdout.splitlines()[-1])
+        assert r.returncode == 0, r.stdout[-3000:]
+
+
 def test_outputs_reread_with_pydicom_and_gdcm(corpus):
     runs, readable, _, _ = corpus
     failures = []

@@ -74,3 +74,16 @@ def test_workers_run_in_parallel_threads(key_file):
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         threaded = list(pool.map(run, files))
     assert threaded == [run(p) for p in files]
+
+
+def test_verify_finds_nothing_in_output_and_everything_in_a_copy_of_the_input(worker, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("CT_small.dcm", "MR_small.dcm"):
+        (src / name).write_bytes((PYDICOM_FILES / name).read_bytes())
+    veil.run_batch([src], tmp_path / "out", worker=worker)
+    assert veil.verify(tmp_path / "out", against=[src]) == []
+    bad = veil.verify(src, against=[src])  # the inputs themselves, as if nothing had been done
+    kinds = {f.kind for v in bad for f in v.findings}
+    assert len(bad) == 2 and {"not-marked", "name", "uid"} <= kinds
+    assert all("CT_small" not in f.where for v in bad for f in v.findings)

@@ -96,8 +96,9 @@ class FileError(Error):
                            "use one per thread (clone() shares the compiled profile).")
       .def(py::init([](const Profile& profile, const Key& key, const std::string& pixels,
                        std::optional<std::filesystem::path> lookup, int pixel_margin, bool us_regions_only,
-                       std::optional<std::filesystem::path> pixel_rules) {
+                       std::optional<std::filesystem::path> pixel_rules, bool check) {
              DeidentifierOptions o;
+             o.check_output = check;
              o.lookup_table = std::move(lookup);
              o.pixels.mode = mode_of(pixels);
              o.pixels.margin = pixel_margin;
@@ -107,8 +108,9 @@ class FileError(Error):
            }),
            py::arg("profile"), py::arg("key"), py::kw_only(), py::arg("pixels") = "rules",
            py::arg("lookup") = py::none(), py::arg("pixel_margin") = 4, py::arg("us_regions_only") = false,
-           py::arg("pixel_rules") = py::none(),
-           "pixels: 'off', 'rules', 'auto' or 'ocr'; lookup: CSV original ID -> subject ID[, name].")
+           py::arg("pixel_rules") = py::none(), py::arg("check") = true,
+           "pixels: 'off', 'rules', 'auto' or 'ocr'; lookup: CSV original ID -> subject ID[, name]; check: search "
+           "every output for its input's identifying values before writing it (a hit is FileError 'residual-phi').")
       .def("clone", &Deidentifier::clone, "Another worker sharing this one's compiled profile and key.")
       .def(
           "deidentify_file",

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_veil, m) {
   veil::python::bind_deidentifier(m);
   veil::python::bind_batch(m);
   veil::python::bind_pixel(m);
+  veil::python::bind_verify(m);
 }

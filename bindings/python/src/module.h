@@ -10,5 +10,6 @@ void bind_profile(pybind11::module_& m);
 void bind_deidentifier(pybind11::module_& m);
 void bind_batch(pybind11::module_& m);
 void bind_pixel(pybind11::module_& m);
+void bind_verify(pybind11::module_& m);
 
 }  // namespace veil::python

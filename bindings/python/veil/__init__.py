@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, List, Optional, Union
 
 from . import _veil
 from ._veil import (  # noqa: F401  (re-exported)
@@ -27,9 +27,12 @@ from ._veil import (  # noqa: F401  (re-exported)
     Error,
     FileError,
     FileResult,
+    FileVerdict,
+    Finding,
     Image,
     Key,
     MaskedRegion,
+    PhiIndex,
     Profile,
     actions,
     decode_pixels,
@@ -37,6 +40,7 @@ from ._veil import (  # noqa: F401  (re-exported)
     error_codes,
     explain_text,
     options,
+    verify_file,
 )
 from .interop import deidentify_dataset  # noqa: F401
 
@@ -45,10 +49,43 @@ __version__ = _veil.__version__
 PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
-    "BatchFailure", "BatchProgress", "BatchReport", "Deidentifier", "Error", "FileError", "FileResult", "Image",
-    "Key", "MaskedRegion", "Profile", "actions", "decode_pixels", "deidentify_dataset", "detect_text",
-    "error_codes", "explain_text", "options", "run_batch", "__version__",
+    "BatchFailure", "BatchProgress", "BatchReport", "Deidentifier", "Error", "FileError", "FileResult", "FileVerdict",
+    "Finding", "Image", "Key", "MaskedRegion", "PhiIndex", "Profile", "actions", "decode_pixels", "deidentify_dataset",
+    "detect_text", "error_codes", "explain_text", "options", "run_batch", "verify", "verify_file", "__version__",
 ]
+
+
+def _files(root: PathLike):
+    root = Path(root)
+    if root.is_file():
+        yield root
+        return
+    for dirpath, dirs, files in os.walk(root):
+        dirs.sort()
+        dirs[:] = [d for d in dirs if d != ".veil"]
+        for name in sorted(files):
+            yield Path(dirpath) / name
+
+
+def verify(output: PathLike, *, against: Iterable[PathLike] = (), profile: Optional[Profile] = None) -> List[FileVerdict]:
+    """Checks de-identified output independently of the rule engine (``veil verify``).
+
+    Every file under ``output`` must parse, be marked as de-identified, and hold no attribute
+    ``profile`` (default: basic) removes and no private attribute it does not keep; with
+    ``against`` (input files or directories), no byte outside the pixel data may hold one of
+    the inputs' identifying values. Returns the verdicts of the files with findings (an empty
+    list: nothing found). Findings name a kind and a place, never the value.
+    """
+    profile = profile or Profile()
+    index = None
+    roots = list(against)
+    if roots:
+        index = PhiIndex(profile)
+        for root in roots:
+            for f in _files(root):
+                index.add(f.read_bytes())
+    verdicts = [verify_file(f, profile, index) for f in _files(output)]
+    return [v for v in verdicts if not v.clean]
 
 
 def _progress_callback(progress) -> Optional[Callable[[BatchProgress], None]]:

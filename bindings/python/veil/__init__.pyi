@@ -1,11 +1,12 @@
 """Type stubs of the veil package (checked against it by tests/python/test_stubs.py)."""
 from os import PathLike
-from typing import Callable, Iterable, Optional, Tuple, Union
+from typing import Callable, Iterable, List, Optional, Tuple, Union
 
 import pydicom
 
 from ._veil import (BatchFailure as BatchFailure, BatchProgress as BatchProgress, BatchReport as BatchReport,
                     Deidentifier as Deidentifier, Error as Error, FileError as FileError, FileResult as FileResult,
+                    FileVerdict as FileVerdict, Finding as Finding, PhiIndex as PhiIndex, verify_file as verify_file,
                     Image as Image, Key as Key, MaskedRegion as MaskedRegion, Profile as Profile,
                     actions as actions, decode_pixels as decode_pixels, detect_text as detect_text,
                     error_codes as error_codes, explain_text as explain_text, options as options)
@@ -13,6 +14,7 @@ from ._veil import (BatchFailure as BatchFailure, BatchProgress as BatchProgress
 __version__: str
 _Path = Union[str, PathLike[str]]
 
+def verify(output: _Path, *, against: Iterable[_Path] = (), profile: Optional[Profile] = None) -> List[FileVerdict]: ...
 def deidentify_dataset(dataset: pydicom.Dataset, worker: Deidentifier) -> Tuple[pydicom.Dataset, FileResult]: ...
 def run_batch(inputs: Iterable[_Path], output: _Path, *, worker: Optional[Deidentifier] = None,
               profile: Optional[Profile] = None, key: Optional[Key] = None, pixels: str = "rules",
