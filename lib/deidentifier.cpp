@@ -116,9 +116,10 @@ Expected<FileResult> Deidentifier::prepare(std::span<const std::byte> input, Pre
     // The header and any re-encoded pixel data; pixel bytes passed through unchanged are the
     // pixel stage's business, not a text search's.
     std::span<const std::byte> written{reinterpret_cast<const std::byte*>(prepared.head.data()), prepared.head.size()};
-    io::PrescanInfo info;
     std::size_t pixel_begin = 0, pixel_end = 0;
-    if (!io::prescan(written, info) && info.pixel_data) pixel_begin = info.pixel_data->start, pixel_end = info.pixel_data->end;
+    io::PrescanInfo info;  // where the pixel data lies, when it is in the written header at all
+    if (!prepared.tail && !io::prescan(written, info) && info.pixel_data)
+      pixel_begin = info.pixel_data->start, pixel_end = info.pixel_data->end;
     for (const Finding& f : needles->search(written, /*whole_file=*/true, pixel_begin, pixel_end))
       if (f.where.rfind("pixel data", 0) != 0)
         return Error{ErrorCode::kResidualPhi, fmt::format("the output check found a {} of the input ({})", f.kind, f.where)};

@@ -18,13 +18,23 @@ std::uint32_t tag_of(const gdcm::Tag& t) { return static_cast<std::uint32_t>(t.G
 
 // The row of Table E.1-1 for a public tag: exact rows first, then the patterned ones.
 const rules::ProfileRow* row_for(std::uint32_t tag) {
-  const rules::ProfileRow* pattern = nullptr;
-  for (const auto& row : rules::Tables::get().rows()) {
-    if (row.is_private_row || !row.pattern.matches(tag)) continue;
-    if (row.pattern.mask == 0xFFFFFFFF) return &row;
-    pattern = pattern ? pattern : &row;
-  }
-  return pattern;
+  struct Index {
+    std::unordered_map<std::uint32_t, const rules::ProfileRow*> exact;
+    std::vector<const rules::ProfileRow*> patterns;
+  };
+  static const Index index = [] {
+    Index i;
+    for (const auto& row : rules::Tables::get().rows()) {
+      if (row.is_private_row) continue;
+      if (row.pattern.mask == 0xFFFFFFFF) i.exact.emplace(row.pattern.value, &row);
+      else i.patterns.push_back(&row);
+    }
+    return i;
+  }();
+  if (auto it = index.exact.find(tag); it != index.exact.end()) return it->second;
+  for (const auto* row : index.patterns)
+    if (row->pattern.matches(tag)) return row;
+  return nullptr;
 }
 
 std::string trim(std::string s) {
@@ -118,10 +128,7 @@ void NeedleSet::add(std::string text, const char* kind, std::size_t min_length) 
 
 void NeedleSet::insert(Needle needle) {
   if (!seen_.insert(needle.text).second) return;
-  std::uint32_t prefix = 0;
-  std::memcpy(&prefix, needle.text.data(), 4);
-  by_prefix_[prefix].push_back(needles_.size());
-  first_two_.set(static_cast<unsigned char>(needle.text[0]) | static_cast<unsigned char>(needle.text[1]) << 8);
+  index_.reset();
   needles_.push_back(std::move(needle));
 }
 
@@ -143,8 +150,7 @@ void NeedleSet::finalize() {
   std::vector<Needle> all;
   all.swap(needles_);
   seen_.clear();
-  by_prefix_.clear();
-  first_two_.reset();
+  index_.reset();
   for (auto& n : all)
     if (all_kept_.find(n.text) == std::string::npos) insert(std::move(n));
   final_ = true;
@@ -210,21 +216,52 @@ std::vector<Finding> NeedleSet::search(std::span<const std::byte> bytes, bool wh
     }
     meta_end = i;
   }
+  auto where = [&](std::size_t i) {
+    const char* region = !whole_file                          ? "output"
+                         : i < 128                              ? "preamble"
+                         : i < meta_end                         ? "file meta"
+                         : i >= pixel_begin && i < pixel_end    ? "pixel data"
+                                                                : "data set";
+    return fmt::format("{} at byte {}", region, i);
+  };
+  // Pixel data is not searched: burned-in text is read there, not matched byte by byte, and
+  // compressed or binary samples match short values by chance.
+  const bool skip_pixels = whole_file && pixel_end > pixel_begin && pixel_end <= n;
+  if (needles_.size() <= 64) {  // one file's values: a plain find per value is fastest
+    std::string_view hay(reinterpret_cast<const char*>(p), n);
+    std::vector<std::pair<std::size_t, std::size_t>> ranges{{0, skip_pixels ? pixel_begin : n}};
+    if (skip_pixels) ranges.emplace_back(pixel_end, n);
+    for (const auto& needle : needles_)
+      for (auto [from, to] : ranges) {
+        std::string_view part = hay.substr(from, to - from);
+        for (std::size_t i = part.find(needle.text); i != std::string_view::npos; i = part.find(needle.text, i + 1))
+          out.push_back({needle.kind, where(from + i)});
+      }
+    std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) { return a.where < b.where; });
+    return out;
+  }
+  if (!index_) {
+    index_ = std::make_unique<Index>();
+    for (std::size_t k = 0; k < needles_.size(); ++k) {
+      const std::string& t = needles_[k].text;
+      std::uint32_t prefix = 0;
+      std::memcpy(&prefix, t.data(), 4);
+      index_->by_prefix[prefix].push_back(k);
+      index_->first_two.set(static_cast<unsigned char>(t[0]) | static_cast<unsigned char>(t[1]) << 8);
+    }
+  }
   for (std::size_t i = 0; i + 4 <= n; ++i) {
-    if (!first_two_.test(p[i] | p[i + 1] << 8)) continue;
+    if (skip_pixels && i == pixel_begin) i = pixel_end;
+    if (i + 4 > n) break;
+    if (!index_->first_two.test(p[i] | p[i + 1] << 8)) continue;
     std::uint32_t prefix = 0;
     std::memcpy(&prefix, p + i, 4);
-    auto it = by_prefix_.find(prefix);
-    if (it == by_prefix_.end()) continue;
+    auto it = index_->by_prefix.find(prefix);
+    if (it == index_->by_prefix.end()) continue;
     for (std::size_t k : it->second) {
       const std::string& needle = needles_[k].text;
       if (i + needle.size() > n || std::memcmp(p + i, needle.data(), needle.size()) != 0) continue;
-      const char* region = !whole_file                          ? "output"
-                           : i < 128                              ? "preamble"
-                           : i < meta_end                         ? "file meta"
-                           : i >= pixel_begin && i < pixel_end    ? "pixel data"
-                                                                  : "data set";
-      out.push_back({needles_[k].kind, fmt::format("{} at byte {}", region, i)});
+      out.push_back({needles_[k].kind, where(i)});
     }
   }
   return out;

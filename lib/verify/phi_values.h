@@ -6,6 +6,7 @@
 #include <gdcmDataSet.h>
 
 #include <bitset>
+#include <memory>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -25,6 +26,7 @@ struct Needle {
 
 class NeedleSet {
  public:
+  // `profile` must outlive the set.
   explicit NeedleSet(const Profile& profile) : profile_(profile) {}
   void add_dataset(const gdcm::DataSet& ds);
   // Drops values that any added data set also holds in a kept attribute (an ordinary word that
@@ -45,11 +47,16 @@ class NeedleSet {
   std::string kept_;             // this data set's kept text, NUL-separated
   std::string all_kept_;         // every added data set's kept text
   bool final_ = true;
-  Profile profile_;
+  const Profile& profile_;
   std::vector<Needle> needles_;
   std::unordered_set<std::string> seen_;
-  std::unordered_map<std::uint32_t, std::vector<std::size_t>> by_prefix_;  // first four bytes
-  std::bitset<65536> first_two_;
+  // For many values (verify --against): values by their first four bytes, and which first two
+  // bytes occur at all. Built when a search needs it.
+  struct Index {
+    std::unordered_map<std::uint32_t, std::vector<std::size_t>> by_prefix;
+    std::bitset<65536> first_two;
+  };
+  mutable std::unique_ptr<Index> index_;
 };
 
 // Whether the profile keeps a public attribute's value (a K or C in force for its row, from the

@@ -51,7 +51,8 @@ void check_attributes(const gdcm::DataSet& ds, const Profile& profile, const std
 }  // namespace
 
 struct PhiIndex::Impl {
-  explicit Impl(const Profile& p) : needles(p) {}
+  explicit Impl(const Profile& p) : profile(p), needles(profile) {}
+  Profile profile;  // the needle set refers to it
   verify::NeedleSet needles;
   bool final = true;
 };
