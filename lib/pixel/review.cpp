@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <opencv2/imgcodecs.hpp>
+#include <leptonica/allheaders.h>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -82,6 +82,23 @@ cv::Mat thumbnail(const fs::path& file, const std::vector<cv::Rect>& boxes, int 
   return tile;
 }
 
+// PNG through Leptonica (already there for Tesseract): OpenCV's image codecs would pull GDAL
+// and a hundred libraries into every process that links veil.
+bool write_png(const fs::path& path, const cv::Mat& bgr) {
+  PIX* pix = pixCreate(bgr.cols, bgr.rows, 32);
+  if (!pix) return false;
+  l_uint32* data = pixGetData(pix);
+  const l_int32 wpl = pixGetWpl(pix);
+  for (int y = 0; y < bgr.rows; ++y)
+    for (int x = 0; x < bgr.cols; ++x) {
+      const cv::Vec3b& p = bgr.at<cv::Vec3b>(y, x);
+      data[y * wpl + x] = static_cast<l_uint32>(p[2]) << 24 | static_cast<l_uint32>(p[1]) << 16 | static_cast<l_uint32>(p[0]) << 8;
+    }
+  bool ok = pixWrite(path.c_str(), pix, IFF_PNG) == 0;
+  pixDestroy(&pix);
+  return ok;
+}
+
 }  // namespace
 
 ReviewSheets write_review_sheets(const fs::path& output_dir, const fs::path& sheet, const ReviewOptions& o) {
@@ -104,7 +121,7 @@ ReviewSheets write_review_sheets(const fs::path& output_dir, const fs::path& she
     fs::path path = sheet;
     if (first > 0)
       path.replace_filename(fmt::format("{}-{}{}", sheet.stem().string(), first / o.per_sheet + 1, sheet.extension().string()));
-    if (!cv::imwrite(path.string(), canvas)) throw Exception(fmt::format("review: cannot write {}", path.string()));
+    if (!write_png(path, canvas)) throw Exception(fmt::format("review: cannot write {}", path.string()));
     out.sheets.push_back(path);
   }
   return out;
