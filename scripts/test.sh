@@ -27,6 +27,7 @@ trap 'rm -rf "$scratch"' EXIT
 cp -r "$corpus/deidentify" "$scratch/deidentify"
 cp -r "$corpus/profile" "$scratch/profile"
 opts=(-seed=1 -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -print_final_stats=1)
+export LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp"  # GDCM's and OpenJPEG's own leaks
 "$fuzz/fuzz_deidentify" -runs=0 "$corpus/deidentify" "$root/tests/fuzz/regressions" 2>&1 | tail -n 1
 "$fuzz/fuzz_deidentify" "${opts[@]}" -runs=3000 "$scratch/deidentify" 2>&1 | grep -E '^(Done|stat::number_of_executed_units)'
 "$fuzz/fuzz_prescan" "${opts[@]}" -runs=30000 "$scratch/deidentify" 2>&1 | grep -E '^Done'

@@ -66,6 +66,31 @@ void silence_gdcm() {
   });
 }
 
+gdcm::SmartPointer<gdcm::SequenceOfItems> sequence_items(const gdcm::DataElement& de) {
+  if (de.IsEmpty()) return nullptr;
+  if (const auto* sq = dynamic_cast<const gdcm::SequenceOfItems*>(&de.GetValue()))
+    return const_cast<gdcm::SequenceOfItems*>(sq);
+  gdcm::VR vr = de.GetVR();
+  if (vr != gdcm::VR::SQ && vr != gdcm::VR::UN && vr != gdcm::VR::INVALID) return nullptr;
+  const gdcm::ByteValue* bv = de.GetByteValue();
+  if (!bv || bv->GetLength() == 0 ||
+      !valid_implicit_items({reinterpret_cast<const std::byte*>(bv->GetPointer()), bv->GetLength()}))
+    return nullptr;
+  try {
+    return de.GetValueAsSQ();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+gdcm::DataElement text_element(std::uint16_t group, std::uint16_t element, gdcm::VR vr, std::string value) {
+  if (value.size() % 2) value += ' ';
+  gdcm::DataElement de(gdcm::Tag(group, element));
+  de.SetVR(vr);
+  de.SetByteValue(value.data(), gdcm::VL(static_cast<std::uint32_t>(value.size())));
+  return de;
+}
+
 const MetaIdentity& veil_identity() {
   // 2.25 + decimal of the first 128 bits of SHA-256("veil implementation class").
   // The version name must fit SH (16 characters).

@@ -3,6 +3,7 @@
 
 #include <gdcmFile.h>
 #include <gdcmImage.h>
+#include <gdcmSequenceOfItems.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +19,14 @@ namespace veil::io {
 // The string value of a top-level element, padding and surrounding spaces removed; empty when
 // the element is absent or not a string.
 std::string string_value(const gdcm::DataSet& ds, std::uint32_t tag);
+
+// The items of a sequence element: parsed already, or raw bytes (UN, or SQ read without its VR)
+// that pass valid_implicit_items first, since GDCM asserts on malformed items. Null otherwise,
+// and for elements that are not sequences.
+gdcm::SmartPointer<gdcm::SequenceOfItems> sequence_items(const gdcm::DataElement& de);
+
+// A text element (padded to even length with a space), for the attributes veil writes itself.
+gdcm::DataElement text_element(std::uint16_t group, std::uint16_t element, gdcm::VR vr, std::string value);
 
 // Silences GDCM's own warnings and errors, which print element values (PHI). Idempotent.
 void silence_gdcm();

@@ -66,7 +66,7 @@ std::vector<cv::Rect> us_regions(const gdcm::DataSet& ds) {
   std::vector<cv::Rect> out;
   gdcm::Tag tag(0x0018, 0x6011);
   if (!ds.FindDataElement(tag)) return out;
-  gdcm::SmartPointer<gdcm::SequenceOfItems> sq = ds.GetDataElement(tag).GetValueAsSQ();
+  gdcm::SmartPointer<gdcm::SequenceOfItems> sq = io::sequence_items(ds.GetDataElement(tag));
   if (!sq) return out;
   for (gdcm::SequenceOfItems::SizeType i = 1; i <= sq->GetNumberOfItems(); ++i) {
     const gdcm::DataSet& item = sq->GetItem(i).GetNestedDataSet();
@@ -120,14 +120,6 @@ bool lossless_encapsulated(const gdcm::TransferSyntax& ts) {
   using TS = gdcm::TransferSyntax;
   return ts == TS::RLELossless || ts == TS::JPEGLosslessProcess14 || ts == TS::JPEGLosslessProcess14_1 ||
          ts == TS::JPEGLSLossless || ts == TS::JPEG2000Lossless;
-}
-
-gdcm::DataElement text(std::uint16_t g, std::uint16_t e, gdcm::VR vr, std::string v) {
-  if (v.size() % 2) v += ' ';
-  gdcm::DataElement de(gdcm::Tag(g, e));
-  de.SetVR(vr);
-  de.SetByteValue(v.data(), gdcm::VL(static_cast<std::uint32_t>(v.size())));
-  return de;
 }
 
 // Frames OCR reads: the first, the last and evenly spaced ones between, at most kOcrFrames.
@@ -274,18 +266,18 @@ std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::D
   }
   if (!encoded) return encoded.error();
   if (!gdcm::TransferSyntax(syntax).IsLossless() || syntax.IsLossy())
-    out.Replace(text(0x0028, 0x2110, gdcm::VR::CS, "01"));  // stays true: the input was lossy
+    out.Replace(io::text_element(0x0028, 0x2110, gdcm::VR::CS, "01"));  // stays true: the input was lossy
   gdcm::DataElement pixels = encoded->GetDataElement();
   pixels.SetTag(gdcm::Tag(0x7FE0, 0x0010));
   out.Replace(pixels);
-  out.Replace(text(0x0028, 0x0004, gdcm::VR::CS,
+  out.Replace(io::text_element(0x0028, 0x0004, gdcm::VR::CS,
                    gdcm::PhotometricInterpretation::GetPIString(encoded->GetPhotometricInterpretation().GetType())));
   if (encoded->GetPixelFormat().GetSamplesPerPixel() == 3) {
     gdcm::Attribute<0x0028, 0x0006> planar{static_cast<std::uint16_t>(encoded->GetPlanarConfiguration())};
     out.Replace(planar.GetAsDataElement());
   }
   bool masked = !boxes.empty();
-  if (masked) out.Replace(text(0x0028, 0x0301, gdcm::VR::CS, "NO"));
+  if (masked) out.Replace(io::text_element(0x0028, 0x0301, gdcm::VR::CS, "NO"));
   syntax = target;
   result.pixel_status = masked ? "cleaned" : "overlay-removed";
   result.masked_regions = std::move(regions);

@@ -5,25 +5,18 @@
 
 #include <fmt/format.h>
 
+#include "io/dicom_io.h"
 #include "rules/tables.h"
 #include "veil/version.h"
 
 namespace veil::rules {
 namespace {
 
-gdcm::DataElement text(std::uint16_t g, std::uint16_t e, gdcm::VR vr, std::string v) {
-  if (v.size() % 2) v += ' ';
-  gdcm::DataElement de(gdcm::Tag(g, e));
-  de.SetVR(vr);
-  de.SetByteValue(v.data(), gdcm::VL(static_cast<std::uint32_t>(v.size())));
-  return de;
-}
-
 gdcm::Item code_item(const Tables::CodeEntry& code) {
   gdcm::DataSet ds;
-  ds.Insert(text(0x0008, 0x0100, gdcm::VR::SH, code.value));
-  ds.Insert(text(0x0008, 0x0102, gdcm::VR::SH, code.scheme));
-  ds.Insert(text(0x0008, 0x0104, gdcm::VR::LO, code.meaning));
+  ds.Insert(io::text_element(0x0008, 0x0100, gdcm::VR::SH, code.value));
+  ds.Insert(io::text_element(0x0008, 0x0102, gdcm::VR::SH, code.scheme));
+  ds.Insert(io::text_element(0x0008, 0x0104, gdcm::VR::LO, code.meaning));
   gdcm::Item item;
   item.SetVLToUndefined();
   item.SetNestedDataSet(ds);
@@ -34,7 +27,7 @@ gdcm::Item code_item(const Tables::CodeEntry& code) {
 
 void stamp_method(gdcm::DataSet& ds, const Profile& profile, bool clean_pixel_data) {
   const Tables& t = Tables::get();
-  ds.Replace(text(0x0012, 0x0062, gdcm::VR::CS, "YES"));
+  ds.Replace(io::text_element(0x0012, 0x0062, gdcm::VR::CS, "YES"));
 
   // LO allows 64 characters per value: one value per fact.
   std::string method = fmt::format("veil {}\\PS3.15 {} Basic Profile\\profile {}", version(), t.e11_edition(),
@@ -42,7 +35,7 @@ void stamp_method(gdcm::DataSet& ds, const Profile& profile, bool clean_pixel_da
   for (Option o : profile.enabled_options()) method += "\\" + std::string(info(o).code_meaning);
   if (clean_pixel_data) method += "\\" + t.cid7050("113101")->meaning;
   if (!profile.overrides().empty()) method += fmt::format("\\{} user overrides", profile.overrides().size());
-  ds.Replace(text(0x0012, 0x0063, gdcm::VR::LO, method));
+  ds.Replace(io::text_element(0x0012, 0x0063, gdcm::VR::LO, method));
 
   gdcm::SmartPointer<gdcm::SequenceOfItems> sq = new gdcm::SequenceOfItems;
   sq->SetLengthToUndefined();
@@ -58,7 +51,7 @@ void stamp_method(gdcm::DataSet& ds, const Profile& profile, bool clean_pixel_da
   const char* temporal = profile.has(Option::kRetainLongitudinalFullDates)       ? "UNMODIFIED"
                          : profile.has(Option::kRetainLongitudinalModifiedDates) ? "MODIFIED"
                                                                                  : "REMOVED";
-  ds.Replace(text(0x0028, 0x0303, gdcm::VR::CS, temporal));
+  ds.Replace(io::text_element(0x0028, 0x0303, gdcm::VR::CS, temporal));
 }
 
 }  // namespace veil::rules

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <cstring>
 
+#include "io/dicom_io.h"
 #include "rules/tables.h"
 
 namespace veil::verify {
@@ -163,7 +164,7 @@ void NeedleSet::walk(const gdcm::DataSet& ds) {
     std::uint32_t tag = tag_of(t);
     if (t.GetGroup() == 0x7FE0 || t.GetGroup() == 0x0002) continue;
     if ((t.GetGroup() & 0xFF00) == 0x6000 && t.GetElement() == 0x3000) continue;  // overlay bits
-    if (gdcm::SmartPointer<gdcm::SequenceOfItems> sq = de.GetValueAsSQ(); sq && de.GetVR() != gdcm::VR::UN) {
+    if (gdcm::SmartPointer<gdcm::SequenceOfItems> sq = io::sequence_items(de)) {
       for (gdcm::SequenceOfItems::SizeType i = 1; i <= sq->GetNumberOfItems(); ++i) walk(sq->GetItem(i).GetNestedDataSet());
       continue;
     }

@@ -42,7 +42,7 @@ void check_attributes(const gdcm::DataSet& ds, const Profile& profile, const std
       out.push_back({"removable-attribute", here});
       continue;
     }
-    if (gdcm::SmartPointer<gdcm::SequenceOfItems> sq = de.GetValueAsSQ(); sq && de.GetVR() != gdcm::VR::UN)
+    if (gdcm::SmartPointer<gdcm::SequenceOfItems> sq = io::sequence_items(de))
       for (gdcm::SequenceOfItems::SizeType i = 1; i <= sq->GetNumberOfItems(); ++i)
         check_attributes(sq->GetItem(i).GetNestedDataSet(), profile, here, out);
   }
