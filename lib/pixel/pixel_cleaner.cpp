@@ -265,8 +265,12 @@ std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::D
     }
   }
   if (!encoded) return encoded.error();
-  if (!gdcm::TransferSyntax(syntax).IsLossless() || syntax.IsLossy())
-    out.Replace(io::text_element(0x0028, 0x2110, gdcm::VR::CS, "01"));  // stays true: the input was lossy
+  // The lossy history stays true: JPEG baseline/extended and JPEG-LS near-lossless input was
+  // lossy; JPEG 2000 may be either, and then the input's own LossyImageCompression says which.
+  using TS = gdcm::TransferSyntax;
+  bool lossy_input = syntax == TS::JPEGBaselineProcess1 || syntax == TS::JPEGExtendedProcess2_4 ||
+                     syntax == TS::JPEGLSNearLossless || io::string_value(header, 0x00282110) == "01";
+  if (lossy_input) out.Replace(io::text_element(0x0028, 0x2110, gdcm::VR::CS, "01"));
   gdcm::DataElement pixels = encoded->GetDataElement();
   pixels.SetTag(gdcm::Tag(0x7FE0, 0x0010));
   out.Replace(pixels);
