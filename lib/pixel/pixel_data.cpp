@@ -220,9 +220,14 @@ void DecodedImage::fill(int frame, cv::Rect box) {
     cv::Mat m = plane(frame, 0);
     double value = palette_darkest_;
     if (pi_ != PI::PALETTE_COLOR) {
-      double lo = 0, hi = 0;
-      cv::minMaxLoc(m, &lo, &hi);
-      value = pi_ == PI::MONOCHROME1 ? hi : lo;
+      if (black_.size() != static_cast<std::size_t>(frames_)) black_.resize(static_cast<std::size_t>(frames_));
+      auto& black = black_[static_cast<std::size_t>(frame)];
+      if (!black) {
+        double lo = 0, hi = 0;
+        cv::minMaxLoc(m, &lo, &hi);
+        black = pi_ == PI::MONOCHROME1 ? hi : lo;
+      }
+      value = *black;
     }
     m(box).setTo(value);
     return;

@@ -8,6 +8,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,7 @@ class DecodedImage {
   bool signed_ = false, ybr422_ = false;
   gdcm::PhotometricInterpretation::PIType pi_ = gdcm::PhotometricInterpretation::MONOCHROME2;
   int palette_darkest_ = 0;
+  std::vector<std::optional<double>> black_;  // per frame, found once: filling with it keeps it
 };
 
 }  // namespace veil::pixel
