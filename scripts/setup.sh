@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang libclang-rt-dev
   libgdcm-dev libgdcm-tools libssl-dev zlib1g-dev libyaml-cpp-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libtbb-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libopencv-dev tesseract-ocr tesseract-ocr-eng libtesseract-dev
+  libopencv-dev libpng-dev tesseract-ocr tesseract-ocr-eng libtesseract-dev
   python3 python3-dev python3-pip python3-setuptools python3-wheel python3-venv pybind11-dev
   python3-pydicom python3-numpy python3-pytest python3-pil python3-dask python3-distributed
 )

@@ -1,6 +1,7 @@
 #include "pixel/ocr.h"
 
-#include <tesseract/baseapi.h>
+#include <dlfcn.h>
+#include <tesseract/capi.h>
 
 #include <opencv2/imgproc.hpp>
 
@@ -28,16 +29,55 @@ std::string digits(std::string_view s) {
   return out;
 }
 
-std::unique_ptr<tesseract::TessBaseAPI> make_engine() {
-  auto api = std::make_unique<tesseract::TessBaseAPI>();
-  if (api->Init(nullptr, "eng", tesseract::OEM_LSTM_ONLY) != 0) return nullptr;
-  api->SetVariable("debug_file", "/dev/null");  // its diagnostics never reach our logs
-  api->SetPageSegMode(tesseract::PSM_SINGLE_LINE);
+// Tesseract is opened at first use, through its C interface, never linked: the library and the
+// eighty-odd libraries it depends on would otherwise load (and relocate) in every veil process,
+// about 30 ms and 20 MB of each, for a step only `--pixels ocr` takes.
+struct Tesseract {
+#define VEIL_TESS_FN(name) decltype(&::name) name = nullptr;
+#define VEIL_TESS_FNS(X)                                                                          \
+  X(TessBaseAPICreate) X(TessBaseAPIDelete) X(TessBaseAPIInit2) X(TessBaseAPISetVariable)         \
+  X(TessBaseAPISetPageSegMode) X(TessBaseAPISetImage) X(TessBaseAPISetSourceResolution)           \
+  X(TessBaseAPIRecognize) X(TessBaseAPIGetIterator) X(TessBaseAPIClear) X(TessResultIteratorDelete) \
+  X(TessResultIteratorGetPageIteratorConst) X(TessResultIteratorNext) X(TessResultIteratorGetUTF8Text) \
+  X(TessResultIteratorConfidence) X(TessPageIteratorBoundingBox) X(TessDeleteText)
+  VEIL_TESS_FNS(VEIL_TESS_FN)
+  bool loaded = false;
+
+  Tesseract() {
+    void* lib = ::dlopen(VEIL_TESSERACT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) return;
+    bool all = true;
+#define VEIL_TESS_SYM(name) all = all && (name = reinterpret_cast<decltype(name)>(::dlsym(lib, #name))) != nullptr;
+    VEIL_TESS_FNS(VEIL_TESS_SYM)
+#undef VEIL_TESS_SYM
+    loaded = all;  // the library stays open for the process's life
+  }
+#undef VEIL_TESS_FN
+#undef VEIL_TESS_FNS
+};
+
+const Tesseract& tess() {
+  static const Tesseract t;
+  return t;
+}
+
+struct EngineDeleter {
+  void operator()(TessBaseAPI* api) const { tess().TessBaseAPIDelete(api); }
+};
+using Engine = std::unique_ptr<TessBaseAPI, EngineDeleter>;
+
+Engine make_engine() {
+  const Tesseract& t = tess();
+  if (!t.loaded) return nullptr;
+  Engine api(t.TessBaseAPICreate());
+  if (!api || t.TessBaseAPIInit2(api.get(), nullptr, "eng", tesseract::OEM_LSTM_ONLY) != 0) return nullptr;
+  t.TessBaseAPISetVariable(api.get(), "debug_file", "/dev/null");  // its diagnostics never reach our logs
+  t.TessBaseAPISetPageSegMode(api.get(), tesseract::PSM_SINGLE_LINE);
   return api;
 }
 
-tesseract::TessBaseAPI* engine() {
-  thread_local std::unique_ptr<tesseract::TessBaseAPI> api = make_engine();
+TessBaseAPI* engine() {
+  thread_local Engine api = make_engine();
   return api.get();
 }
 
@@ -78,9 +118,10 @@ bool ocr_available() {
 
 std::vector<OcrWord> read_words(const cv::Mat& grey8, cv::Rect region, bool sparse) {
   std::vector<OcrWord> out;
-  tesseract::TessBaseAPI* api = engine();
+  TessBaseAPI* api = engine();
   region &= cv::Rect(0, 0, grey8.cols, grey8.rows);
   if (!api || region.empty()) return out;
+  const Tesseract& t = tess();
   // Dark text on light ground, letters about 30 pixels tall: what the engine reads best.
   cv::Mat crop = grey8(region).clone();
   if (cv::mean(crop)[0] < 128) cv::bitwise_not(crop, crop);
@@ -88,25 +129,29 @@ std::vector<OcrWord> read_words(const cv::Mat& grey8, cv::Rect region, bool spar
                        : std::clamp(40.0 / std::max(1, region.height), 1.0, 4.0);
   if (scale > 1) cv::resize(crop, crop, cv::Size(), scale, scale, cv::INTER_CUBIC);
   cv::copyMakeBorder(crop, crop, 10, 10, 10, 10, cv::BORDER_REPLICATE);
-  api->SetPageSegMode(sparse ? tesseract::PSM_SPARSE_TEXT : tesseract::PSM_SINGLE_LINE);
-  api->SetImage(crop.data, crop.cols, crop.rows, 1, static_cast<int>(crop.step));
-  api->SetSourceResolution(300);
-  if (api->Recognize(nullptr) != 0) return out;
-  std::unique_ptr<tesseract::ResultIterator> it(api->GetIterator());
-  if (!it) return out;
-  do {
-    std::unique_ptr<char[]> text(it->GetUTF8Text(tesseract::RIL_WORD));
-    if (!text) continue;
-    int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-    it->BoundingBox(tesseract::RIL_WORD, &x0, &y0, &x1, &y1);
-    auto back = [&](int v, int pad, int origin) { return origin + static_cast<int>((v - pad) / scale); };
-    OcrWord w{normalise(text.get()),
-              cv::Rect(cv::Point(back(x0, 10, region.x), back(y0, 10, region.y)),
-                       cv::Point(back(x1, 10, region.x) + 1, back(y1, 10, region.y) + 1)),
-              it->Confidence(tesseract::RIL_WORD)};
-    if (!w.text.empty()) out.push_back(std::move(w));
-  } while (it->Next(tesseract::RIL_WORD));
-  api->Clear();
+  t.TessBaseAPISetPageSegMode(api, sparse ? tesseract::PSM_SPARSE_TEXT : tesseract::PSM_SINGLE_LINE);
+  t.TessBaseAPISetImage(api, crop.data, crop.cols, crop.rows, 1, static_cast<int>(crop.step));
+  t.TessBaseAPISetSourceResolution(api, 300);
+  if (t.TessBaseAPIRecognize(api, nullptr) != 0) return out;
+  std::unique_ptr<TessResultIterator, decltype(t.TessResultIteratorDelete)> it(t.TessBaseAPIGetIterator(api),
+                                                                              t.TessResultIteratorDelete);
+  if (it) {
+    do {
+      std::unique_ptr<char, decltype(t.TessDeleteText)> text(t.TessResultIteratorGetUTF8Text(it.get(), tesseract::RIL_WORD),
+                                                              t.TessDeleteText);
+      if (!text) continue;
+      int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+      t.TessPageIteratorBoundingBox(t.TessResultIteratorGetPageIteratorConst(it.get()), tesseract::RIL_WORD, &x0, &y0, &x1, &y1);
+      auto back = [&](int v, int pad, int origin) { return origin + static_cast<int>((v - pad) / scale); };
+      OcrWord w{normalise(text.get()),
+                cv::Rect(cv::Point(back(x0, 10, region.x), back(y0, 10, region.y)),
+                         cv::Point(back(x1, 10, region.x) + 1, back(y1, 10, region.y) + 1)),
+                t.TessResultIteratorConfidence(it.get(), tesseract::RIL_WORD)};
+      if (!w.text.empty()) out.push_back(std::move(w));
+    } while (t.TessResultIteratorNext(it.get(), tesseract::RIL_WORD));
+  }
+  it.reset();
+  t.TessBaseAPIClear(api);
   return out;
 }
 

@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <leptonica/allheaders.h>
 #include <opencv2/imgproc.hpp>
+#include <png.h>
 
 #include <algorithm>
 #include <fstream>
@@ -82,20 +82,17 @@ cv::Mat thumbnail(const fs::path& file, const std::vector<cv::Rect>& boxes, int 
   return tile;
 }
 
-// PNG through Leptonica (already there for Tesseract): OpenCV's image codecs would pull GDAL
-// and a hundred libraries into every process that links veil.
+// PNG through libpng's simplified interface: OpenCV's image codecs would pull GDAL and a hundred
+// libraries into every process that links veil.
 bool write_png(const fs::path& path, const cv::Mat& bgr) {
-  PIX* pix = pixCreate(bgr.cols, bgr.rows, 32);
-  if (!pix) return false;
-  l_uint32* data = pixGetData(pix);
-  const l_int32 wpl = pixGetWpl(pix);
-  for (int y = 0; y < bgr.rows; ++y)
-    for (int x = 0; x < bgr.cols; ++x) {
-      const cv::Vec3b& p = bgr.at<cv::Vec3b>(y, x);
-      data[y * wpl + x] = static_cast<l_uint32>(p[2]) << 24 | static_cast<l_uint32>(p[1]) << 16 | static_cast<l_uint32>(p[0]) << 8;
-    }
-  bool ok = pixWrite(path.c_str(), pix, IFF_PNG) == 0;
-  pixDestroy(&pix);
+  CV_Assert(bgr.type() == CV_8UC3);
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  image.width = static_cast<png_uint_32>(bgr.cols);
+  image.height = static_cast<png_uint_32>(bgr.rows);
+  image.format = PNG_FORMAT_BGR;
+  const bool ok = png_image_write_to_file(&image, path.c_str(), 0, bgr.data, static_cast<png_int_32>(bgr.step), nullptr) != 0;
+  png_image_free(&image);
   return ok;
 }
 

@@ -137,3 +137,29 @@ def test_verify_passes_clean_output_and_fails_the_untouched_inputs(tmp_path, key
         for part in name.replace("^", " ").split():
             if len(part) > 3:
                 assert part not in bad.stdout and part not in (tmp_path / "bad.json").read_text()
+
+
+def test_review_sheet_outlines_the_masked_boxes(tmp_path, key):
+    """deid --pixels auto on an image with drawn text, then `veil review`: a PNG with a red outline."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    ds = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
+    arr = ds.pixel_array.copy()
+    canvas = Image.new("L", (128, 128), 0)
+    ImageDraw.Draw(canvas).text((4, 100), "SMITH ANNA", fill=255, font=ImageFont.load_default())
+    arr[np.asarray(canvas) > 0] = arr.max()
+    ds.PixelData = arr.tobytes()
+    (tmp_path / "in").mkdir()
+    ds.save_as(tmp_path / "in" / "ct.dcm")
+    veil("deid", tmp_path / "in", "-o", tmp_path / "out", "--key-file", key, "--pixels", "auto", "-q")
+    r = veil("review", tmp_path / "out", "--sheet", tmp_path / "sheet.png", "--thumbnail", "128")
+    assert (tmp_path / "sheet.png").is_file(), r.stdout
+    sheet = np.asarray(Image.open(tmp_path / "sheet.png").convert("RGB")).astype(int)
+    red = (sheet[..., 0] > 200) & (sheet[..., 1] < 60) & (sheet[..., 2] < 60)
+    ys, xs = np.nonzero(red)
+    assert red.sum() > 20 and ys.min() > 60  # the outline sits over the text near the bottom
+    # No cleaned image, no sheet.
+    veil("deid", EXAMPLES, "-o", tmp_path / "plain", "--key-file", key, "--pixels", "off", "-q")
+    none = veil("review", tmp_path / "plain", "--sheet", tmp_path / "none.png")
+    assert "no cleaned images" in none.stdout and not (tmp_path / "none.png").exists()
