@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
 #include <filesystem>
 #include <algorithm>
 #include <fstream>
@@ -292,7 +294,22 @@ int run_profile_show(const std::string& name, const std::vector<std::string>& op
 
 }  // namespace
 
+int run(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  int code = run(argc, argv);
+#if VEIL_QUICK_EXIT
+  // A finished command leaves without running static destructors (GDCM's dictionaries, the
+  // tables): every file and report is closed by then; only what stdio buffers is left to flush.
+  std::cout.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
+#else
+  return code;
+#endif
+}
+
+int run(int argc, char** argv) {
   CLI::App app{"veil: DICOM de-identification (DICOM PS3.15 Annex E)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(veil::version()));
