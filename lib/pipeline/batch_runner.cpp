@@ -196,14 +196,11 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
   Journal journal(o.state(), o.resume, /*writable=*/event_fd < 0);
   std::optional<Quarantine> quarantine;
   if (o.quarantine) quarantine.emplace(*o.quarantine);
-  std::optional<std::ofstream> audit;
-  if (o.audit) {
-    audit.emplace(*o.audit, o.resume ? std::ios::app : std::ios::trunc);
-    if (!*audit) throw Exception(fmt::format("cannot write the audit log {}", o.audit->string()));
-  }
+  std::optional<LineLog> audit;
+  if (o.audit) audit.emplace(*o.audit, o.resume);
   // What the pixel stage masked, for `veil review` (no PHI: output paths and boxes).
   fs::create_directories(o.state());
-  std::ofstream masks(o.state() / "masks.jsonl", o.resume ? std::ios::app : std::ios::trunc);
+  LineLog masks(o.state() / "masks.jsonl", o.resume);
   tbb::enumerable_thread_specific<Deidentifier> workers([&] { return worker.clone(); });
   DurableJournal durable(journal, o.output);  // inert when the journal is read-only
   ByteBudget budget(kMaxBytesInFlight);
@@ -271,7 +268,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
               if (job->result.pixel_status == "cleaned") {
                 nlohmann::json line{{"output", fs::relative(job->output, o.output).string()}};
                 line["masked"] = masked_json(job->result);
-                masks << line.dump() << '\n' << std::flush;
+                masks.write(line.dump());
               }
               durable.add(job->file.path);
             } else if (job->error == ErrorCode::kNoSpace) {
@@ -300,7 +297,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
                 line["pixels"] = job->result.pixel_status;
                 if (!job->result.masked_regions.empty()) line["masked"] = masked_json(job->result);
               }
-              *audit << line.dump() << '\n';
+              audit->write(line.dump());
             }
             send(event_fd, event_line('D', job->file,
                                       fmt::format("{}\t{}\t{}\t{}\t{}", reason, job->bytes_in, job->bytes_out,

@@ -57,6 +57,19 @@ Journal::Journal(const fs::path& dir, bool resume, bool writable) {
   if (fd_ < 0) throw Exception(fmt::format("cannot open the journal in {}", dir.string()));
 }
 
+LineLog::LineLog(const fs::path& path, bool append) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC), 0644);
+  if (fd_ < 0) throw Exception(fmt::format("cannot write {}", path.string()));
+}
+
+LineLog::~LineLog() { ::close(fd_); }
+
+void LineLog::write(std::string line) {
+  line += '\n';
+  if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+    throw Exception("cannot append to a log beside the outputs (disk full?)");
+}
+
 Journal::~Journal() {
   if (fd_ >= 0) ::close(fd_);
 }

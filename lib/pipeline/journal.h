@@ -17,6 +17,20 @@ namespace veil::pipeline {
 
 std::string sha256_hex(std::string_view bytes);
 
+// A JSON-lines file (the audit log, the mask list) written one whole line per write() with
+// O_APPEND: a worker that dies leaves whole lines, never half of one or two run together.
+class LineLog {
+ public:
+  LineLog(const std::filesystem::path& path, bool append);
+  ~LineLog();
+  LineLog(const LineLog&) = delete;
+  LineLog& operator=(const LineLog&) = delete;
+  void write(std::string line);  // the newline is added here
+
+ private:
+  int fd_ = -1;
+};
+
 class Journal {
  public:
   // STATE/journal. `resume` loads the completed set; otherwise a writable journal starts empty.

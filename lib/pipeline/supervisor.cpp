@@ -143,10 +143,10 @@ class Supervisor {
     if (o_.quarantine) pipeline::Quarantine(*o_.quarantine).add(file.path, reason, message);
     durable_->add(file.path);
     if (o_.audit) {
-      std::ofstream audit(*o_.audit, std::ios::app);
       std::ifstream in(file.path, std::ios::binary);
       std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      audit << nlohmann::json{{"input_sha256", pipeline::sha256_hex(bytes)}, {"outcome", reason}}.dump() << '\n';
+      pipeline::LineLog(*o_.audit, /*append=*/true)
+          .write(nlohmann::json{{"input_sha256", pipeline::sha256_hex(bytes)}, {"outcome", reason}}.dump());
     }
   }
 

@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 
@@ -23,7 +24,10 @@ double median(std::vector<double> v) {
 
 // Character-sized components of thin strokes brighter (or darker) than their surroundings.
 // Blobs (vessels, speckle, highlights) are as thick as they are tall; strokes are not.
-std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, bool bright, const DetectorParams& p) {
+// With `same` (the pixels of one drawn colour), a component whose box that colour fills is the
+// rim of a flat block (a colour bar, a filled frame), not a glyph.
+std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, bool bright, const DetectorParams& p,
+                                  const cv::Mat* same = nullptr) {
   cv::Mat labels, stats, centroids;
   int n = cv::connectedComponentsWithStats(strokes, labels, stats, centroids, 8, CV_32S);
   std::vector<Candidate> out;
@@ -35,6 +39,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     if (box.width > 5 * box.height) continue;
     double fill = static_cast<double>(area) / box.area();
     if (fill > 0.8 || fill < 0.05) continue;
+    if (same && cv::countNonZero((*same)(box)) > 0.8 * box.area()) continue;
     cv::Mat mask = labels(box) == i;
     cv::Mat padded;
     cv::copyMakeBorder(mask, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
@@ -173,6 +178,19 @@ std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat&
 }
 
 const char* verdict(const LineCandidate& l, const DetectorParams& p) {
+  if (l.flat_ink) {
+    // Strokes of one exact grey value, separated from the texture they were drawn over: what a
+    // device draws. Anatomy, speckle and noise never hold one value along a row of glyphs, so
+    // the background is not judged; the shape of a line of text still is.
+    bool joined = l.components == 1 && l.chars >= 4 && l.transitions >= 1.5;
+    if (joined) return nullptr;
+    if (l.chars < p.min_chars || l.components < 2) return "few letters";
+    if (l.box.height > 1.8 * l.height) return "not one line";
+    if (l.aligned < 0.7) return "no baseline";
+    if (l.transitions < 0.6) return "few strokes";
+    if (l.background >= 1e8) return "no ground between strokes";
+    return nullptr;
+  }
   // Two glyphs alone on a flat ground (an age, a day, the halves of a monospaced date) are text.
   bool lone_pair = l.components == 2 && l.height >= 10 && l.background <= 0.05 && l.surround <= 0.1 &&
                    l.box.height <= 1.3 * l.height;
@@ -236,6 +254,67 @@ void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, bo
   line.box = cv::Rect(left, y0, right - left, y1 - y0);
 }
 
+// Grey values the strokes hold far more often than the values next to them: the one colour a
+// device draws its annotations in. Texture and anatomy spread over neighbouring values, and
+// anti-aliased edges spread thinly over the levels between ink and ground. The neighbours are
+// the nearest levels the image uses at all: an image of fewer than 256 levels stretched to 8
+// bits leaves gaps between the levels it uses, and one of more levels squeezed into 8 bits
+// fills them unevenly (every second level holds one raw value more); neither is a drawn colour.
+std::vector<int> ink_values(const cv::Mat& grey, const cv::Mat& strokes) {
+  std::array<int, 256> in_strokes{}, anywhere{};
+  for (int y = 0; y < grey.rows; ++y) {
+    const unsigned char* g = grey.ptr<unsigned char>(y);
+    const unsigned char* s = strokes.ptr<unsigned char>(y);
+    for (int x = 0; x < grey.cols; ++x) {
+      in_strokes[g[x]] += s[x] != 0;
+      ++anywhere[g[x]];
+    }
+  }
+  // In an image of a few dozen levels every level is a flat colour: the cue says nothing there.
+  if (std::count_if(anywhere.begin(), anywhere.end(), [](int n) { return n > 0; }) < 64) return {};
+  std::vector<std::pair<int, int>> spikes;
+  for (int v = 0; v < 256; ++v) {
+    if (in_strokes[v] < 40) continue;
+    int around = 0;
+    for (int step : {-1, 1})
+      for (int u = v + step, seen = 0; u >= 0 && u < 256 && seen < 3; u += step)
+        if (anywhere[u] > 0) around = std::max(around, in_strokes[u]), ++seen;
+    if (in_strokes[v] >= 3 * around) spikes.emplace_back(in_strokes[v], v);
+  }
+  std::sort(spikes.rbegin(), spikes.rend());
+  std::vector<int> out;
+  for (std::size_t i = 0; i < spikes.size() && i < 3; ++i) out.push_back(spikes[i].second);
+  return out;
+}
+
+// Accepted rows take in their neighbours: words of one or two letters, parts a row was split into.
+void join_neighbours(std::vector<LineCandidate>& rows) {
+  for (bool grown = true; grown;) {
+    grown = false;
+    for (auto& line : rows) {
+      if (!line.text) continue;
+      for (auto& part : rows) {
+        if (part.text || !beside(line, part)) continue;
+        int x0 = std::min(line.box.x, part.box.x), x1 = std::max(line.box.br().x, part.box.br().x);
+        line.box = cv::Rect(x0, line.box.y, x1 - x0, line.box.height);  // the row keeps its band
+        part.text = true;
+        part.rejected_because = "joined a row";
+        part.box = line.box;
+        grown = true;
+      }
+    }
+  }
+}
+
+void judge(std::vector<LineCandidate>& rows, const DetectorParams& p) {
+  for (auto& l : rows) {
+    const char* why = verdict(l, p);
+    l.text = why == nullptr;
+    l.rejected_because = why ? why : "";
+  }
+  join_neighbours(rows);
+}
+
 std::vector<LineCandidate> all_lines(const cv::Mat& grey8, const DetectorParams& p) {
   CV_Assert(grey8.type() == CV_8U);
   cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(15, 15));
@@ -246,29 +325,23 @@ std::vector<LineCandidate> all_lines(const cv::Mat& grey8, const DetectorParams&
     cv::morphologyEx(grey8, response, op, kernel);
     cv::Mat strokes = response >= p.contrast;
     std::vector<LineCandidate> rows = group_lines(candidates(grey8, strokes, bright, p), grey8, strokes, p);
-    for (auto& l : rows) {
-      const char* why = verdict(l, p);
-      l.text = why == nullptr;
-      l.rejected_because = why ? why : "";
-    }
-    for (bool grown = true; grown;) {
-      grown = false;
-      for (auto& line : rows) {
-        if (!line.text) continue;
-        for (auto& part : rows) {
-          if (part.text || !beside(line, part)) continue;
-          int x0 = std::min(line.box.x, part.box.x), x1 = std::max(line.box.br().x, part.box.br().x);
-          line.box = cv::Rect(x0, line.box.y, x1 - x0, line.box.height);  // the row keeps its band
-          part.text = true;
-          part.rejected_because = "joined a row";
-          part.box = line.box;
-          grown = true;
-        }
-      }
-    }
+    judge(rows, p);
     for (auto& l : rows) {
       if (l.text && l.rejected_because.empty()) extend(l, grey8, strokes, bright);
       out.push_back(std::move(l));
+    }
+    // Again among the pixels of each drawn colour alone: glyphs over anatomy or speckle, which
+    // the strokes above join to the texture around them, come apart from it there.
+    for (int ink : ink_values(grey8, strokes)) {
+      cv::Mat same = grey8 == ink;
+      cv::Mat drawn = same & (response >= p.contrast / 2);
+      std::vector<LineCandidate> inked = group_lines(candidates(grey8, drawn, bright, p, &same), grey8, drawn, p);
+      for (auto& l : inked) l.flat_ink = true;
+      judge(inked, p);
+      for (auto& l : inked) {
+        if (l.text && l.rejected_because.empty()) extend(l, grey8, drawn, bright);
+        out.push_back(std::move(l));
+      }
     }
   }
   return out;

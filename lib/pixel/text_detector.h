@@ -27,6 +27,7 @@ struct LineCandidate {
   double transitions = 0;  // strokes crossed along the middle, per line height of width
   double background = 0;   // spread of the background next to the strokes / their contrast
   double surround = 0;     // stroke density just above and below / inside
+  bool flat_ink = false;   // found among the pixels of one exact grey value (a drawn colour)
   bool text = false;
   std::string rejected_because;
 };

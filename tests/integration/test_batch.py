@@ -63,8 +63,13 @@ def small_input(tmp_path, names):
 def test_a_worker_killed_by_one_file_loses_only_that_file(tmp_path, key):
     inp = small_input(tmp_path, ["a.dcm", "b.dcm", "crasher.dcm", "d.dcm"])
     r = run("deid", inp, "-o", tmp_path / "out", "--key-file", key, "--quarantine", tmp_path / "q",
-            "--report", tmp_path / "r.json", "--layout", "mirror", env={"VEIL_FAULT_INJECT_ABORT": "crasher.dcm"})
+            "--report", tmp_path / "r.json", "--layout", "mirror", "--audit", tmp_path / "audit.jsonl",
+            env={"VEIL_FAULT_INJECT_ABORT": "crasher.dcm"})
     assert r.returncode == 1, r.stderr
+    # The dead worker's audit lines are whole: every line is one JSON record, every input has one.
+    audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert {a["outcome"] for a in audit} == {"ok", "crash"}
+    assert len({a["input_sha256"] for a in audit}) == 4
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["failures_by_reason"] == {"crash": 1}
     assert report["files"]["deidentified"] == 3

@@ -190,6 +190,7 @@ void evaluate(const Base& base, const std::vector<cv::Mat>& frames, const std::v
   ++tally.images;
   if (const char* dump = std::getenv("VEIL_PIXEL_EVAL_DUMP")) {  // for people tuning the detector
     cv::Mat view = reference.grey8(reference.frames() - 1);
+    cv::imwrite(fmt::format("{}/{}-{:03d}-grey.png", dump, base.name, tally.images), view);  // what the detector saw
     cv::cvtColor(view, view, cv::COLOR_GRAY2BGR);
     for (const auto& frame_texts : texts)
       for (const auto& t : frame_texts) cv::rectangle(view, t.box, cv::Scalar(255, 128, 0), 1);
@@ -211,7 +212,7 @@ void evaluate(const Base& base, const std::vector<cv::Mat>& frames, const std::v
       cv::Mat missed = t.ink & ~masked;
       if (cv::countNonZero(missed) == 0) ++tally.masked;
       else
-        std::printf("  missed: %s text at (%d,%d %dx%d), %.0f%% of its pixels masked\n", base.name.c_str(), t.box.x,
+        std::printf("  missed: %s-%03d text at (%d,%d %dx%d), %.0f%% of its pixels masked\n", base.name.c_str(), tally.images, t.box.x,
                     t.box.y, t.box.width, t.box.height, 100.0 - 100.0 * cv::countNonZero(missed) / cv::countNonZero(t.ink));
       truth(t.box).setTo(255);
     }
@@ -272,7 +273,7 @@ TEST(PixelSynthetic, DrawnTextIsMaskedAndImagesWithoutTextAreUntouched) {
   // The goal is 99.5% of texts fully masked with at most 3% of the area masked outside them.
   // The detector does not reach the first yet (see tests/pixel/README.md): this floor is what it
   // achieved when last measured, so that a change cannot make it worse unnoticed.
-  constexpr double kGoalRecall = 0.995, kFloorRecall = 0.84, kMaxOutside = 0.03;
+  constexpr double kGoalRecall = 0.995, kFloorRecall = 0.96, kMaxOutside = 0.03;
   std::printf("goal: %.1f%% fully masked (floor enforced here: %.1f%%), at most %.1f%% masked outside texts\n",
               100 * kGoalRecall, 100 * kFloorRecall, 100 * kMaxOutside);
   EXPECT_GE(recall, kFloorRecall);

@@ -116,6 +116,7 @@ void bind_pixel(py::module_& m) {
           d["height"] = l.height;
           d["background"] = l.background;
           d["surround"] = l.surround;
+          d["flat_ink"] = l.flat_ink;
           d["text"] = l.text;
           d["rejected_because"] = l.rejected_because;
           out.append(d);
