@@ -276,14 +276,14 @@ std::vector<int> ink_values(const cv::Mat& grey, const cv::Mat& strokes) {
   for (int v = 0; v < 256; ++v) {
     if (in_strokes[v] < 40) continue;
     int around = 0;
-    for (int step : {-1, 1})
-      for (int u = v + step, seen = 0; u >= 0 && u < 256 && seen < 3; u += step)
+    for (int step : {-1, 1})  // within six levels: further away is another colour, not a neighbour
+      for (int u = v + step, seen = 0; u >= 0 && u < 256 && seen < 3 && std::abs(u - v) <= 6; u += step)
         if (anywhere[u] > 0) around = std::max(around, in_strokes[u]), ++seen;
     if (in_strokes[v] >= 3 * around) spikes.emplace_back(in_strokes[v], v);
   }
   std::sort(spikes.rbegin(), spikes.rend());
   std::vector<int> out;
-  for (std::size_t i = 0; i < spikes.size() && i < 3; ++i) out.push_back(spikes[i].second);
+  for (std::size_t i = 0; i < spikes.size() && i < 6; ++i) out.push_back(spikes[i].second);
   return out;
 }
 
@@ -295,8 +295,7 @@ void join_neighbours(std::vector<LineCandidate>& rows) {
       if (!line.text) continue;
       for (auto& part : rows) {
         if (part.text || !beside(line, part)) continue;
-        int x0 = std::min(line.box.x, part.box.x), x1 = std::max(line.box.br().x, part.box.br().x);
-        line.box = cv::Rect(x0, line.box.y, x1 - x0, line.box.height);  // the row keeps its band
+        line.box |= part.box;  // beside() keeps the part within half a line of the row's band
         part.text = true;
         part.rejected_because = "joined a row";
         part.box = line.box;
@@ -357,7 +356,7 @@ std::vector<cv::Rect> detect_text(const cv::Mat& grey8, const DetectorParams& p)
     if (l.text) out.push_back(l.box);
   // Punctuation, accents, small glyphs and anti-aliased edges sit just outside the letters.
   for (auto& r : out) {
-    int pad_x = std::max(2, r.height / 5), pad_y = std::max(2, r.height / 6);
+    int pad_x = std::max(2, r.height / 4), pad_y = std::max(2, r.height / 6);
     r = cv::Rect(r.x - pad_x, r.y - pad_y, r.width + 2 * pad_x, r.height + 2 * pad_y) &
         cv::Rect(0, 0, grey8.cols, grey8.rows);
   }

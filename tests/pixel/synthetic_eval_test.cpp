@@ -210,10 +210,15 @@ void evaluate(const Base& base, const std::vector<cv::Mat>& frames, const std::v
     for (const auto& t : frame_texts) {
       ++tally.texts;
       cv::Mat missed = t.ink & ~masked;
-      if (cv::countNonZero(missed) == 0) ++tally.masked;
-      else
-        std::printf("  missed: %s-%03d text at (%d,%d %dx%d), %.0f%% of its pixels masked\n", base.name.c_str(), tally.images, t.box.x,
-                    t.box.y, t.box.width, t.box.height, 100.0 - 100.0 * cv::countNonZero(missed) / cv::countNonZero(t.ink));
+      if (cv::countNonZero(missed) == 0) {
+        ++tally.masked;
+      } else {
+        cv::Rect where = cv::boundingRect(missed);
+        std::printf("  missed: %s-%03d text at (%d,%d %dx%d), %.0f%% of its pixels masked; unmasked ink within (%d,%d %dx%d)\n",
+                    base.name.c_str(), tally.images, t.box.x, t.box.y, t.box.width, t.box.height,
+                    100.0 - 100.0 * cv::countNonZero(missed) / cv::countNonZero(t.ink), where.x, where.y, where.width,
+                    where.height);
+      }
       truth(t.box).setTo(255);
     }
   double outside = cv::countNonZero(masked & ~truth);
