@@ -43,7 +43,8 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     if (box.height < p.min_char_height || box.height > p.max_char_height) continue;
     if (box.width > 5 * box.height) continue;
     double fill = static_cast<double>(area) / box.area();
-    if (fill > 0.8 || fill < 0.05) continue;
+    // In one drawn colour, small bold letters that run together into one block are still text.
+    if (fill > (same ? 0.9 : 0.8) || fill < 0.05) continue;
     if (same && cv::countNonZero((*same)(box)) > 0.8 * box.area()) continue;
     cv::Mat mask = labels(box) == i;
     cv::Mat padded;
@@ -52,7 +53,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     cv::distanceTransform(padded, dist, cv::DIST_L2, 3);
     double thickest = 0;
     cv::minMaxLoc(dist, nullptr, &thickest);
-    if (2 * thickest > 0.5 * box.height + 2) continue;
+    if (2 * thickest > (same ? 0.75 : 0.5) * box.height + 2) continue;
     std::vector<double> values;
     values.reserve(static_cast<std::size_t>(area));
     cv::Mat g = grey(box);
@@ -187,13 +188,14 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
     // Strokes of one exact grey value, separated from the texture they were drawn over: what a
     // device draws. Anatomy, speckle and noise never hold one value along a row of glyphs, so
     // the background is not judged; the shape of a line of text still is.
-    bool joined = l.components == 1 && l.chars >= 4 && l.transitions >= 1.5;
+    if (l.background >= 1e8) return "no ground between strokes";
+    // A word in one piece only where nothing else of its colour is drawn above or below it.
+    bool joined = l.components == 1 && l.chars >= 4 && l.transitions >= 1.5 && l.surround <= 0.1 && l.background <= 0.05;
     if (joined) return nullptr;
     if (l.chars < p.min_chars || l.components < 2) return "few letters";
     if (l.box.height > 1.8 * l.height) return "not one line";
     if (l.aligned < 0.7) return "no baseline";
     if (l.transitions < 0.6) return "few strokes";
-    if (l.background >= 1e8) return "no ground between strokes";
     return nullptr;
   }
   // Two glyphs alone on a flat ground (an age, a day, the halves of a monospaced date) are text.
@@ -259,12 +261,6 @@ void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, bo
   line.box = cv::Rect(left, y0, right - left, y1 - y0);
 }
 
-// Grey values the strokes hold far more often than the values next to them: the one colour a
-// device draws its annotations in. Texture and anatomy spread over neighbouring values, and
-// anti-aliased edges spread thinly over the levels between ink and ground. The neighbours are
-// the nearest levels the image uses at all: an image of fewer than 256 levels stretched to 8
-// bits leaves gaps between the levels it uses, and one of more levels squeezed into 8 bits
-// fills them unevenly (every second level holds one raw value more); neither is a drawn colour.
 // The grey levels an image uses at all.
 std::array<bool, 256> levels_used(const cv::Mat& grey) {
   std::array<bool, 256> used{};
@@ -299,18 +295,26 @@ std::array<int, 256> masked_histogram(const cv::Mat& grey, const cv::Mat& mask) 
   return out;
 }
 
+// Grey values the strokes hold at least three times as often as the three nearest levels the
+// image uses (within six), and half as often again as any level within twelve: the one colour
+// a device draws its annotations in. Texture and anatomy spread over
+// neighbouring values, and anti-aliased edges spread thinly over the levels between ink and
+// ground. Regularly spaced peaks are not ink either: they are the levels of an image of fewer
+// levels stretched to 8 bits, or of a colour map with a few steps (colour flow).
 std::vector<int> ink_values(const std::array<bool, 256>& used, const cv::Mat& grey, const cv::Mat& strokes) {
-  const std::array<int, 256> in_strokes = masked_histogram(grey, strokes);
   // In an image of a few dozen levels every level is a flat colour: the cue says nothing there.
   if (std::count(used.begin(), used.end(), true) < 64) return {};
+  const std::array<int, 256> in_strokes = masked_histogram(grey, strokes);
   std::vector<std::pair<int, int>> spikes;
   for (int v = 0; v < 256; ++v) {
     if (in_strokes[v] < 40) continue;
-    int around = 0;
-    for (int step : {-1, 1})  // within six levels: further away is another colour, not a neighbour
+    int near = 0, around = 0;
+    for (int step : {-1, 1})  // the three nearest levels the image uses, within six
       for (int u = v + step, seen = 0; u >= 0 && u < 256 && seen < 3 && std::abs(u - v) <= 6; u += step)
-        if (used[u]) around = std::max(around, in_strokes[u]), ++seen;
-    if (in_strokes[v] >= 3 * around) spikes.emplace_back(in_strokes[v], v);
+        if (used[u]) near = std::max(near, in_strokes[u]), ++seen;
+    for (int u = std::max(0, v - 12); u <= std::min(255, v + 12); ++u)
+      if (u != v) around = std::max(around, in_strokes[u]);
+    if (in_strokes[v] >= 3 * near && 2 * in_strokes[v] >= 3 * around) spikes.emplace_back(in_strokes[v], v);
   }
   std::sort(spikes.rbegin(), spikes.rend());
   std::vector<int> out;
