@@ -219,7 +219,7 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
   // long and straight.
   bool strong = l.components >= 6 && l.aligned >= 0.9 && l.box.height <= 1.4 * l.height;
   bool isolated = l.surround <= 0.25 && l.components >= 3 && l.height >= 10;
-  if (l.background > (isolated ? 4.0 : strong ? 1.0 : 0.3)) return "busy background";
+  if (l.background > (isolated || strong ? 1.0 : 0.3)) return "busy background";
   if (l.surround > (strong ? 0.5 : 0.35)) return "textured surroundings";
   return nullptr;
 }
