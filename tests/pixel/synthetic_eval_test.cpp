@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "pixel_fixtures.h"
@@ -236,7 +237,9 @@ void evaluate(const Base& base, const std::vector<cv::Mat>& frames, const std::v
 }
 
 TEST(PixelSynthetic, DrawnTextIsMaskedAndImagesWithoutTextAreUntouched) {
-  std::mt19937 rng(20261130);
+  // Another seed draws another set: a check that tuning on the fixed one did not overfit it.
+  const char* seed = std::getenv("VEIL_PIXEL_EVAL_SEED");
+  std::mt19937 rng(seed ? static_cast<std::mt19937::result_type>(std::strtoul(seed, nullptr, 10)) : 20261130u);
   std::string note;
   auto all = bases(rng, note);
   if (!note.empty()) std::printf("note: %s\n", note.c_str());
