@@ -26,6 +26,13 @@ cv::Mat to_grey8(const cv::Mat& m) {
   return out;
 }
 
+// Entries in all three of a palette's tables (GDCM decodes an index through each).
+int palette_entries(const gdcm::LookupTable& lut) {
+  unsigned int n = std::min({lut.GetLUTLength(gdcm::LookupTable::RED), lut.GetLUTLength(gdcm::LookupTable::GREEN),
+                             lut.GetLUTLength(gdcm::LookupTable::BLUE)});
+  return static_cast<int>(std::min(n, 65536u));
+}
+
 bool is_ybr(PI::PIType pi) {
   return pi == PI::YBR_FULL || pi == PI::YBR_FULL_422 || pi == PI::YBR_PARTIAL_422 || pi == PI::YBR_PARTIAL_420 ||
          pi == PI::YBR_ICT || pi == PI::YBR_RCT;
@@ -71,7 +78,9 @@ Expected<DecodedImage> DecodedImage::decode(const gdcm::Image& image) {
   if (d.pi_ == PI::PALETTE_COLOR) {
     // The darkest entry: decode every index once through the lookup table.
     const gdcm::LookupTable& lut = d.raw_.GetLUT();
-    int entries = d.bytes_ == 1 ? 256 : 65536;
+    d.palette_entries_ = palette_entries(lut);
+    if (d.palette_entries_ == 0) return Error{ErrorCode::kUnsupported, "a palette without entries"};
+    int entries = std::min(d.bytes_ == 1 ? 256 : 65536, d.palette_entries_);
     std::vector<char> indices(static_cast<std::size_t>(entries) * d.bytes_);
     for (int i = 0; i < entries; ++i) {
       if (d.bytes_ == 1) indices[i] = static_cast<char>(i);
@@ -137,8 +146,11 @@ cv::Mat DecodedImage::grey8(int frame) const {
     const gdcm::LookupTable& lut = raw_.GetLUT();
     int step = lut.GetBitSample() == 16 ? 2 : 1;
     cv::Mat rgb(rows_, columns_, step == 2 ? CV_16UC3 : CV_8UC3);
-    const char* base = pixels_.data() + frame_bytes() * frame;
-    if (!lut.Decode(reinterpret_cast<char*>(rgb.data), n * 3 * step, base, n * bytes_))
+    // Indices past the table's end take its last entry (GDCM asserts on them, killing the process).
+    cv::Mat indices = plane(frame, 0).clone();
+    cv::min(indices, palette_entries_ - 1, indices);
+    if (!lut.Decode(reinterpret_cast<char*>(rgb.data), n * 3 * step, reinterpret_cast<const char*>(indices.data),
+                    n * bytes_))
       return to_grey8(plane(frame, 0));
     if (step == 2) rgb.convertTo(rgb, CV_8UC3, 1.0 / 256);
     cv::Mat grey;

@@ -64,6 +64,7 @@ class DecodedImage {
   bool signed_ = false, ybr422_ = false;
   gdcm::PhotometricInterpretation::PIType pi_ = gdcm::PhotometricInterpretation::MONOCHROME2;
   int palette_darkest_ = 0;
+  int palette_entries_ = 0;  // entries in its lookup tables
   std::vector<std::optional<double>> black_;  // per frame, found once: filling with it keeps it
 };
 

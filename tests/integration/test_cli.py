@@ -163,3 +163,37 @@ def test_review_sheet_outlines_the_masked_boxes(tmp_path, key):
     veil("deid", EXAMPLES, "-o", tmp_path / "plain", "--key-file", key, "--pixels", "off", "-q")
     none = veil("review", tmp_path / "plain", "--sheet", tmp_path / "none.png")
     assert "no cleaned images" in none.stdout and not (tmp_path / "none.png").exists()
+
+
+def test_palette_indices_past_the_table_do_not_kill_the_process(tmp_path, key):
+    """A palette of 200 entries and pixels up to 255: GDCM asserts on such indices; veil clamps them."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    ds = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
+    canvas = Image.new("L", (128, 128), 20)
+    ImageDraw.Draw(canvas).text((4, 100), "SMITH ANNA", fill=255, font=ImageFont.load_default())
+    arr = np.asarray(canvas).astype(np.uint8)
+    ds.Modality = "OT"
+    ds.PhotometricInterpretation = "PALETTE COLOR"
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    ds.SamplesPerPixel = 1
+    for colour in ("Red", "Green", "Blue"):
+        setattr(ds, f"{colour}PaletteColorLookupTableDescriptor", [200, 0, 16])
+        setattr(ds, f"{colour}PaletteColorLookupTableData", (np.arange(200, dtype=np.uint16) * 300).tobytes())
+        ds[f"{colour}PaletteColorLookupTableDescriptor"].VR = "US"
+    for kw in ("RescaleIntercept", "RescaleSlope", "WindowCenter", "WindowWidth"):
+        if kw in ds:
+            delattr(ds, kw)
+    ds.PixelData = arr.tobytes()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    (tmp_path / "in").mkdir()
+    ds.save_as(tmp_path / "in" / "pal.dcm", write_like_original=False)
+    r = veil("deid", tmp_path / "in", "-o", tmp_path / "out", "--key-file", key, "--pixels", "auto",
+             "--no-supervisor", "--report", tmp_path / "r.json", check=False)
+    assert r.returncode == 0, r.stderr
+    out = next((tmp_path / "out").rglob("*.dcm"))
+    assert pydicom.dcmread(out).PhotometricInterpretation == "PALETTE COLOR"
