@@ -187,9 +187,10 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
   if (l.flat_ink) {
     // Strokes of one exact grey value, separated from the texture they were drawn over: what a
     // device draws. Anatomy, speckle and noise never hold one value along a row of glyphs, so
-    // the background is not judged; the shape of a line of text still is.
+    // a row's background need not be flat; the shape of a line of text is still judged, and
+    // the row must have ground between its strokes (a block of colour has none).
     if (l.background >= 1e8) return "no ground between strokes";
-    // A word in one piece only where nothing else of its colour is drawn above or below it.
+    // A word in one piece: only on a clean ground with nothing drawn above or below it.
     bool joined = l.components == 1 && l.chars >= 4 && l.transitions >= 1.5 && l.surround <= 0.1 && l.background <= 0.05;
     if (joined) return nullptr;
     if (l.chars < p.min_chars || l.components < 2) return "few letters";
@@ -297,10 +298,10 @@ std::array<int, 256> masked_histogram(const cv::Mat& grey, const cv::Mat& mask) 
 
 // Grey values the strokes hold at least three times as often as the three nearest levels the
 // image uses (within six), and half as often again as any level within twelve: the one colour
-// a device draws its annotations in. Texture and anatomy spread over
-// neighbouring values, and anti-aliased edges spread thinly over the levels between ink and
-// ground. Regularly spaced peaks are not ink either: they are the levels of an image of fewer
-// levels stretched to 8 bits, or of a colour map with a few steps (colour flow).
+// a device draws its annotations in. Texture and anatomy spread over neighbouring values, and
+// anti-aliased edges spread thinly over the levels between ink and ground. Regularly spaced
+// peaks are not ink either: they are the levels of an image of fewer levels stretched to 8
+// bits, or of a colour map with a few steps (colour flow).
 std::vector<int> ink_values(const std::array<bool, 256>& used, const cv::Mat& grey, const cv::Mat& strokes) {
   // In an image of a few dozen levels every level is a flat colour: the cue says nothing there.
   if (std::count(used.begin(), used.end(), true) < 64) return {};
