@@ -29,9 +29,9 @@ std::string digits(std::string_view s) {
   return out;
 }
 
-// Tesseract is opened at first use, through its C interface, never linked: the library and the
-// eighty-odd libraries it depends on would otherwise load (and relocate) in every veil process,
-// about 30 ms and 20 MB of each, for a step only `--pixels ocr` takes.
+// Tesseract is opened at first use, through its C interface, never linked: it and Leptonica
+// would otherwise load (and relocate) nearly fifty more libraries in every veil process, about
+// 30 ms and 9 MB of each, for a step only `--pixels ocr` takes.
 struct Tesseract {
 #define VEIL_TESS_FN(name) decltype(&::name) name = nullptr;
 #define VEIL_TESS_FNS(X)                                                                          \

@@ -341,13 +341,22 @@ void join_neighbours(std::vector<LineCandidate>& rows) {
   }
 }
 
-void judge(std::vector<LineCandidate>& rows, const DetectorParams& p) {
+// Rows among the components of `mask`, judged; accepted ones grown over their neighbours and
+// along their band. With `same`, `mask` holds the pixels of drawn colours only (see candidates()).
+void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const DetectorParams& p, const cv::Mat* same,
+               std::vector<LineCandidate>& out) {
+  std::vector<LineCandidate> rows = group_lines(candidates(grey8, mask, bright, p, same), grey8, mask, p);
   for (auto& l : rows) {
+    l.flat_ink = same != nullptr;
     const char* why = verdict(l, p);
     l.text = why == nullptr;
     l.rejected_because = why ? why : "";
   }
   join_neighbours(rows);
+  for (auto& l : rows) {
+    if (l.text && l.rejected_because.empty()) extend(l, grey8, mask, bright);
+    out.push_back(std::move(l));
+  }
 }
 
 std::vector<LineCandidate> all_lines(const cv::Mat& grey8, const DetectorParams& p) {
@@ -360,12 +369,7 @@ std::vector<LineCandidate> all_lines(const cv::Mat& grey8, const DetectorParams&
     bool bright = op == cv::MORPH_TOPHAT;
     cv::morphologyEx(grey8, response, op, kernel);
     cv::compare(response, p.contrast, strokes, cv::CMP_GE);
-    std::vector<LineCandidate> rows = group_lines(candidates(grey8, strokes, bright, p), grey8, strokes, p);
-    judge(rows, p);
-    for (auto& l : rows) {
-      if (l.text && l.rejected_because.empty()) extend(l, grey8, strokes, bright);
-      out.push_back(std::move(l));
-    }
+    find_rows(grey8, strokes, bright, p, nullptr, out);
     // Again among the pixels of the drawn colours alone: glyphs over anatomy or speckle, which
     // the strokes above join to the texture around them, come apart from it there.
     const std::vector<int> inks = ink_values(levels, grey8, strokes);
@@ -375,13 +379,7 @@ std::vector<LineCandidate> all_lines(const cv::Mat& grey8, const DetectorParams&
     cv::LUT(grey8, lut, same);  // the pixels of the drawn colours (one pass for all: they seldom touch)
     cv::compare(response, p.contrast / 2, drawn, cv::CMP_GE);
     cv::bitwise_and(drawn, same, drawn);
-    std::vector<LineCandidate> inked = group_lines(candidates(grey8, drawn, bright, p, &same), grey8, drawn, p);
-    for (auto& l : inked) l.flat_ink = true;
-    judge(inked, p);
-    for (auto& l : inked) {
-      if (l.text && l.rejected_because.empty()) extend(l, grey8, drawn, bright);
-      out.push_back(std::move(l));
-    }
+    find_rows(grey8, drawn, bright, p, &same, out);
   }
   return out;
 }
