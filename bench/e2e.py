@@ -7,6 +7,13 @@ Baselines: cp -r, gdcmanon -e (GDCM's PS3.15 basic profile), gdcmanon --dumb. Co
 on a shared machine the page cache's write-back makes single runs vary by a factor of two or
 more, and interleaving spreads that drift over every tool alike.
 
+Every run writes into a directory of its own, and the outputs are deleted only after the last
+round: ext4 without a journal, as on this machine, checks every free inode it considers for a
+new file against inodes deleted in the last 60 s (300 s while their table block is dirty), so a
+run that follows the deletion of the previous run's output spent ~30% of its time in inode
+allocation (perf: find_inode_bit / recently_deleted), a cost of the benchmark and not of the tool.
+For the same reason, start it at least five minutes after deleting many files on that disk.
+
 usage: bench/e2e.py [--work DIR] [--out DIR] [--rounds N] [--ct512 N] [--small N] [--veil BIN]
   --out /dev/shm writes the outputs to memory, taking the disk out of the comparison.
 """
@@ -35,8 +42,7 @@ def make_corpus(work: Path, kind: str, n: int) -> Path:
 
 
 def timed(cmd: list[str], out: Path) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) of one run into an empty `out`, after syncing earlier writes."""
-    shutil.rmtree(out, ignore_errors=True)
+    """Seconds and peak RSS (KiB) of one run into `out` (new), after syncing earlier writes."""
     out.mkdir(parents=True)
     os.sync()
     rss_file = out.parent / (out.name + ".rss")
@@ -72,29 +78,44 @@ def main() -> None:
     fstype = subprocess.run(["df", "--output=fstype", str(outdir)], capture_output=True, text=True).stdout.split()[-1]
     print(f"outputs on: {fstype} ({outdir}); median of {args.rounds} interleaved rounds")
     print(f"{'corpus':8} {'tool':22} {'files/s':>9} {'MB/s':>9} {'RSS_MB':>8}  ratios")
+    all_runs: list[Path] = []  # deleted at the very end (see above)
     for kind, n in (("ct512", args.ct512), ("small", args.small)):
         src = make_corpus(work, kind, n)
         mb = sum(p.stat().st_size for p in src.rglob("*") if p.is_file()) / 1e6
-        out = outdir / f"out-{kind}"
+        runs = outdir / f"runs-{kind}"
+        shutil.rmtree(runs, ignore_errors=True)
+        all_runs.append(runs)
+        need = (args.rounds + 1) * 5 * mb * 1e6
+        if shutil.disk_usage(outdir).free < 1.2 * need:
+            sys.exit(f"bench: {need / 1e9:.1f} GB free needed in {outdir} (every run keeps its output until the end)")
         tools = {
-            "cp": ["cp", "-r", f"{src}/.", str(out)],
-            "gdcmanon-e": ["gdcmanon", "-e", "-c", str(cert), "-r", "-i", str(src), "-o", str(out), "--continue"],
-            "gdcmanon-dumb": ["gdcmanon", "--dumb", "--remove", "10,10", "--remove", "10,20", "-r", "-i", str(src),
-                              "-o", str(out), "--continue"],
-            "veil-1thread": [args.veil, "deid", str(src), "-o", str(out), "--key-file", str(key), "--threads", "1", "-q"],
-            "veil": [args.veil, "deid", str(src), "-o", str(out), "--key-file", str(key), "-q"],
+            "cp": lambda out: ["cp", "-r", f"{src}/.", str(out)],
+            "gdcmanon-e": lambda out: ["gdcmanon", "-e", "-c", str(cert), "-r", "-i", str(src), "-o", str(out),
+                                       "--continue"],
+            "gdcmanon-dumb": lambda out: ["gdcmanon", "--dumb", "--remove", "10,10", "--remove", "10,20", "-r", "-i",
+                                          str(src), "-o", str(out), "--continue"],
+            "veil-1thread": lambda out: [args.veil, "deid", str(src), "-o", str(out), "--key-file", str(key),
+                                         "--threads", "1", "-q"],
+            "veil": lambda out: [args.veil, "deid", str(src), "-o", str(out), "--key-file", str(key), "-q"],
         }
         names = list(tools)
+        count = 0
+
+        def run(name: str) -> tuple[float, int]:
+            nonlocal count
+            count += 1
+            out = runs / f"{count:03}-{name}"
+            return timed(tools[name](out), out)
+
         for name in names:  # warm the page cache and the binaries
-            timed(tools[name], out)
+            run(name)
         secs: dict[str, list[float]] = {name: [] for name in names}
         rss: dict[str, int] = {name: 0 for name in names}
         for r in range(args.rounds):
             for name in names[r % len(names):] + names[:r % len(names)]:
-                s, m = timed(tools[name], out)
+                s, m = run(name)
                 secs[name].append(s)
                 rss[name] = max(rss[name], m)
-        shutil.rmtree(out, ignore_errors=True)
         rate = {name: n / statistics.median(secs[name]) for name in names}
         for name in names:
             ratios = ""
@@ -107,6 +128,8 @@ def main() -> None:
         spread = {name: (min(secs[name]), max(secs[name])) for name in names}
         print(f"{kind:8} spread (fastest..slowest run, s): " +
               ", ".join(f"{k} {a:.2f}..{b:.2f}" for k, (a, b) in spread.items()))
+    for runs in all_runs:
+        shutil.rmtree(runs, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 // The pixel stage on the real images of ../shared/corpus that carry burned-in text (MANIFEST.tsv,
 // column burned_in_text): every one is cleaned, decodes in its (lossless) output syntax, keeps
 // every pixel outside the masks, and Tesseract reads none of the file's own header PHI in what
-// is left. Skipped when ../shared is absent.
+// is left. Then presidio's ground-truth boxes: every pixel of text inside them is masked.
+// Skipped when ../shared is absent.
 #include <gtest/gtest.h>
 
 #include <opencv2/imgproc.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -109,6 +112,53 @@ TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
               "header PHI words read anywhere: %d before, %d after\n",
               files, cleaned, words_masked, words_recovered, phi_before, phi_after);
   EXPECT_GT(cleaned, 15);
+}
+
+
+// ../shared/corpus/presidio/ground_truth_dev.json: boxes drawn by presidio's authors around the
+// burned-in words. They are in the coordinates of presidio's OCR input, which its DICOM redactor
+// pads by 25 pixels on every side: shifted back by 25, each box holds its word's ink to the pixel
+// (measured on 0_ORIGINAL: the ink's bounding box equals the shifted box, or lies within it).
+TEST(PixelCorpus, PresidioGroundTruthBoxesAreMasked) {
+  fs::path corpus = fs::path(VEIL_SHARED_DIR) / "corpus";
+  std::ifstream in(corpus / "presidio" / "ground_truth_dev.json");
+  if (!in) GTEST_SKIP() << "../shared/corpus/presidio not present";
+  const auto truth = nlohmann::json::parse(in);
+  constexpr int kPresidioPadding = 25;
+  auto deid = pixel_deidentifier(PixelMode::kAuto);
+  int boxes = 0, fully = 0;
+  for (const auto& [rel, list] : truth.at("boxes").items()) {
+    auto input = file_bytes(corpus / rel);
+    std::vector<std::byte> output;
+    auto r = deid.deidentify_bytes(input, output);
+    ASSERT_TRUE(r) << rel << ": " << r.error().message;
+    auto before = decode_bytes(input);
+    cv::Mat view = before.display8(0);
+    if (view.channels() == 3) cv::cvtColor(view, view, cv::COLOR_BGR2GRAY);
+    cv::Mat masked = masked_union(*r, view.size());
+    for (const auto& b : list) {
+      cv::Rect box(b.at("left").get<int>() - kPresidioPadding, b.at("top").get<int>() - kPresidioPadding,
+                   b.at("width").get<int>(), b.at("height").get<int>());
+      box &= cv::Rect(0, 0, view.cols, view.rows);
+      ASSERT_FALSE(box.empty()) << rel;
+      // The word's ink: what differs from the box's ground (its median) by a quarter of the range.
+      cv::Mat patch = view(box).clone(), sorted = patch.reshape(1, 1).clone();
+      cv::sort(sorted, sorted, cv::SORT_EVERY_ROW | cv::SORT_ASCENDING);
+      int ground = sorted.at<unsigned char>(0, sorted.cols / 2);
+      cv::Mat diff;
+      cv::absdiff(patch, cv::Scalar(ground), diff);
+      cv::Mat ink = diff >= 64;
+      int total = cv::countNonZero(ink), missed = cv::countNonZero(ink & ~masked(box));
+      ++boxes;
+      fully += missed == 0;
+      std::printf("%-64s box %-12s %5d ink pixels, %d outside the masks\n", rel.c_str(),
+                  b.at("label").get<std::string>().c_str(), total, missed);
+      EXPECT_GT(total, 100) << rel << ": no word found in a ground-truth box (are the coordinates right?)";
+      EXPECT_EQ(missed, 0) << rel << ": part of " << b.at("label").get<std::string>() << " left unmasked";
+    }
+  }
+  std::printf("TOTAL presidio ground truth: %d of %d boxes fully masked\n", fully, boxes);
+  EXPECT_GT(boxes, 0);
 }
 
 }  // namespace
