@@ -113,7 +113,11 @@ void bind_pixel(py::module_& m) {
           py::dict d;
           d["box"] = py::make_tuple(l.box.x, l.box.y, l.box.width, l.box.height);
           d["components"] = l.components;
+          d["chars"] = l.chars;
           d["height"] = l.height;
+          d["ink"] = l.ink;
+          d["aligned"] = l.aligned;
+          d["transitions"] = l.transitions;
           d["background"] = l.background;
           d["surround"] = l.surround;
           d["flat_ink"] = l.flat_ink;
