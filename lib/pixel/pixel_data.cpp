@@ -172,6 +172,22 @@ cv::Mat DecodedImage::grey8(int frame) const {
   return grey;
 }
 
+std::array<cv::Mat, 2> DecodedImage::opponent8(int frame) const {
+  cv::Mat bgr = display8(frame);
+  if (bgr.channels() != 3) return {};
+  cv::Mat red_green(bgr.rows, bgr.cols, CV_8U), yellow_blue(bgr.rows, bgr.cols, CV_8U);
+  for (int y = 0; y < bgr.rows; ++y) {
+    const unsigned char* p = bgr.ptr<unsigned char>(y);
+    unsigned char* rg = red_green.ptr<unsigned char>(y);
+    unsigned char* yb = yellow_blue.ptr<unsigned char>(y);
+    for (int x = 0; x < bgr.cols; ++x, p += 3) {
+      rg[x] = static_cast<unsigned char>((256 + p[2] - p[1]) / 2);
+      yb[x] = static_cast<unsigned char>((512 + p[2] + p[1] - 2 * p[0]) / 4);
+    }
+  }
+  return {red_green, yellow_blue};
+}
+
 cv::Mat DecodedImage::display8(int frame) const {
   if (samples_ == 1 || ybr422_) {
     if (pi_ != PI::MONOCHROME1) return grey8(frame);

@@ -8,6 +8,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,12 @@ class DecodedImage {
   cv::Mat grey8(int frame) const;
   // One frame for people to look at: 8-bit BGR for colour images, grey for the rest.
   cv::Mat display8(int frame) const;
+  // The two colour-opponent channels of a colour frame, red - green and yellow - blue, each as
+  // 128 + difference / 2 (none for other images). Text whose colour sets it apart from its
+  // ground more than its brightness does stands out there and may not in grey8 (pure green on
+  // mid grey differs from it by 22 levels of luminance, green on the pink of a stained slide
+  // by 8).
+  std::array<cv::Mat, 2> opponent8(int frame) const;
   // Paints `box` (clipped to the image) with the background: black for MONOCHROME2 (the
   // frame's lowest value), the inverse for MONOCHROME1, RGB 0, YBR (0,128,128), the palette's
   // darkest entry.

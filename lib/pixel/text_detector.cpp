@@ -217,9 +217,8 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
     return "small on a busy background";
   if (l.background <= 0.12) return nullptr;  // strokes on a flat background: text wherever it is
   // A straight row of letters with nothing drawn just above or below it is text whatever lies
-  // under it; a long one with strokes around it, on a background that is not too busy.
+  // under it. (Long straight rows with strokes around them are not: noise makes those.)
   if (l.aligned >= 0.9 && l.components >= 4 && l.height >= 10 && l.surround <= 0.1) return nullptr;
-  if (l.aligned >= 0.9 && l.components >= 6 && l.background <= 0.3 && l.transitions >= 1.6) return nullptr;
   // Over anatomy or speckle a row must stand apart from what is above and below it, or be
   // long and straight.
   bool strong = l.components >= 6 && l.aligned >= 0.9 && l.box.height <= 1.4 * l.height;

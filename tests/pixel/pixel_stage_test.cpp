@@ -121,6 +121,27 @@ TEST(PixelStage, UltrasoundTextIsMaskedAndTheHeaderSaysSo) {
   EXPECT_EQ(cv::countNonZero(text_area.reshape(1)), 0) << "text pixels survived";
 }
 
+// Green text on grey ground of the same luminance: invisible in a grey image, plain to a reader.
+TEST(PixelStage, TextSetApartOnlyByItsColourIsMasked) {
+  const cv::Scalar grey(128, 128, 128), green(0, 200, 100);  // RGB; luminance 128 and 128.8
+  cv::Mat m(160, 320, CV_8UC3, grey);
+  cv::putText(m, "DOE JOHN 4821337", {12, 80}, cv::FONT_HERSHEY_SIMPLEX, 0.7, green, 2, cv::LINE_8);
+  cv::Mat luminance;
+  cv::cvtColor(m, luminance, cv::COLOR_RGB2GRAY);
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(luminance, &lo, &hi);
+  ASSERT_LE(hi - lo, 2) << "the fixture must leave the text out of the luminance";
+  auto green_pixels = [&](const cv::Mat& rgb) {
+    cv::Mat hit;
+    cv::inRange(rgb, green, green, hit);
+    return cv::countNonZero(hit);
+  };
+  ASSERT_GT(green_pixels(m), 500);
+  veil::testing::Run r = deid_pixels(make_dicom({m}, "OT"), pixels(PixelMode::kAuto));
+  ASSERT_EQ(r.result.pixel_status, "cleaned");
+  EXPECT_EQ(green_pixels(decode_bytes(r.bytes).plane(0)), 0) << "text pixels survived";
+}
+
 TEST(PixelStage, ImageWithoutTextKeepsItsPixelBytes) {
   auto input = make_dicom({us_frame()}, "US");
   auto in_file = read_back(input);
