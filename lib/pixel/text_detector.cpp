@@ -238,6 +238,17 @@ bool beside(const LineCandidate& line, const LineCandidate& part) {
   return gap <= 1.5 * line.height;
 }
 
+// A short row just above or below an accepted row, in its ink and letter height, within its
+// width: the next line of an annotation block (a second line of two words, a number above).
+bool stacked(const LineCandidate& line, const LineCandidate& part) {
+  if (part.rejected_because != "few letters" && part.rejected_because != "small on a busy background") return false;
+  if (part.components < 2 || part.background > 0.5 || std::abs(part.ink - line.ink) > 24) return false;
+  if (std::abs(part.height - line.height) > 0.3 * line.height) return false;
+  int gap = std::max(part.box.y - line.box.br().y, line.box.y - part.box.br().y);
+  bool overlaps = part.box.x < line.box.br().x && part.box.br().x > line.box.x;
+  return overlaps && gap >= 0 && gap <= 0.8 * line.height;
+}
+
 // Grows an accepted row sideways over columns that hold strokes of its ink inside its band and
 // nothing just above or below it: the punctuation and short words it did not take in.
 void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, bool bright) {
@@ -326,18 +337,23 @@ std::vector<int> ink_values(const std::array<bool, 256>& used, const cv::Mat& gr
   return out;
 }
 
-// Accepted rows take in their neighbours: words of one or two letters, parts a row was split into.
+// Accepted rows take in their neighbours: words of one or two letters, parts a row was split
+// into, short rows stacked on them.
 void join_neighbours(std::vector<LineCandidate>& rows) {
   for (bool grown = true; grown;) {
     grown = false;
     for (auto& line : rows) {
       if (!line.text) continue;
       for (auto& part : rows) {
-        if (part.text || !beside(line, part)) continue;
-        line.box |= part.box;  // beside() keeps the part within half a line of the row's band
+        if (part.text) continue;
+        if (beside(line, part)) {
+          line.box |= part.box;  // beside() keeps the part within half a line of the row's band
+          part.box = line.box;
+        } else if (!stacked(line, part)) {
+          continue;  // a stacked row keeps its own box, and takes in its own neighbours in turn
+        }
         part.text = true;
         part.rejected_because = "joined a row";
-        part.box = line.box;
         grown = true;
       }
     }

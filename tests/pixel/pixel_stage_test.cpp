@@ -9,6 +9,7 @@
 #include "pixel/ocr.h"
 #include "pixel/pixel_cleaner.h"
 #include "pixel/pixel_rules.h"
+#include "pixel/text_detector.h"
 #include "pixel_fixtures.h"
 
 namespace veil::testing {
@@ -140,6 +141,23 @@ TEST(PixelStage, TextSetApartOnlyByItsColourIsMasked) {
   veil::testing::Run r = deid_pixels(make_dicom({m}, "OT"), pixels(PixelMode::kAuto));
   ASSERT_EQ(r.result.pixel_status, "cleaned");
   EXPECT_EQ(green_pixels(decode_bytes(r.bytes).plane(0)), 0) << "text pixels survived";
+}
+
+// An annotation block: a second line too short to count as text on its own (two small
+// digits) is masked because it sits under an accepted line in the same ink and size.
+TEST(PixelStage, ShortLineStackedUnderALineOfTextIsMasked) {
+  cv::Mat m = us_frame();
+  cv::putText(m, "DOE JOHN 12/04/2019", {10, 200}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(255, 255, 255), 1, cv::LINE_8);
+  cv::putText(m, "42", {10, 216}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(255, 255, 255), 1, cv::LINE_8);
+  cv::Mat alone(m.size(), CV_8UC3, cv::Scalar(0, 0, 0));
+  cv::putText(alone, "42", {10, 216}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(255, 255, 255), 1, cv::LINE_8);
+  cv::Mat grey;
+  cv::cvtColor(alone, grey, cv::COLOR_RGB2GRAY);
+  ASSERT_TRUE(pixel::detect_text(grey).empty()) << "the fixture's short line must not count as text alone";
+  veil::testing::Run r = deid_pixels(make_dicom({m}, "US"), pixels());
+  ASSERT_EQ(r.result.pixel_status, "cleaned");
+  cv::Mat out = decode_bytes(r.bytes).plane(0);
+  EXPECT_EQ(cv::countNonZero(out(cv::Rect(8, 202, 30, 18)).reshape(1)), 0) << "the second line survived";
 }
 
 TEST(PixelStage, ImageWithoutTextKeepsItsPixelBytes) {
