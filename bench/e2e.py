@@ -13,6 +13,7 @@ new file against inodes deleted in the last 60 s (300 s while their table block 
 run that follows the deletion of the previous run's output spent ~30% of its time in inode
 allocation (perf: find_inode_bit / recently_deleted), a cost of the benchmark and not of the tool.
 For the same reason, start it at least five minutes after deleting many files on that disk.
+On tmpfs (memory) each run's output is deleted as soon as it is timed.
 
 usage: bench/e2e.py [--work DIR] [--out DIR] [--rounds N] [--ct512 N] [--small N] [--veil BIN]
   --out /dev/shm writes the outputs to memory, taking the disk out of the comparison.
@@ -85,7 +86,8 @@ def main() -> None:
         runs = outdir / f"runs-{kind}"
         shutil.rmtree(runs, ignore_errors=True)
         all_runs.append(runs)
-        need = (args.rounds + 1) * 5 * mb * 1e6
+        keep = fstype != "tmpfs"
+        need = (args.rounds + 1) * 5 * mb * 1e6 if keep else 2 * mb * 1e6
         if shutil.disk_usage(outdir).free < 1.2 * need:
             sys.exit(f"bench: {need / 1e9:.1f} GB free needed in {outdir} (every run keeps its output until the end)")
         tools = {
@@ -105,7 +107,10 @@ def main() -> None:
             nonlocal count
             count += 1
             out = runs / f"{count:03}-{name}"
-            return timed(tools[name](out), out)
+            result = timed(tools[name](out), out)
+            if not keep:
+                shutil.rmtree(out, ignore_errors=True)
+            return result
 
         for name in names:  # warm the page cache and the binaries
             run(name)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "io/prescan.h"
+#include "pixel/pixel_cleaner.h"
 #include "pixel/pixel_data.h"
 #include "pixel/text_detector.h"
 #include "pixel_fixtures.h"
@@ -89,15 +90,16 @@ void WholeFileInMemory(benchmark::State& state) {
 }
 BENCHMARK(WholeFileInMemory);
 
-// Detection and masking of one frame, as the pixel stage runs them: grey view, text search,
-// a fill per box found. Frames carry a few lines of drawn text.
+// Detection and masking of one frame, as the pixel stage runs them: text search (grey, and the
+// colour-opponent channels of a colour frame), a fill per box found. Frames carry a few lines
+// of drawn text.
 // Every iteration works on the unmasked frame (a copy, taken outside the timing).
 void detect_and_mask(benchmark::State& state, const veil::pixel::DecodedImage& pristine) {
   for (auto _ : state) {
     state.PauseTiming();
     veil::pixel::DecodedImage image = pristine;
     state.ResumeTiming();
-    for (const auto& box : veil::pixel::detect_text(image.grey8(0))) image.fill(0, box);
+    for (const auto& box : veil::pixel::find_text(image, 0)) image.fill(0, box);
     benchmark::DoNotOptimize(image);
   }
   state.counters["frames/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);

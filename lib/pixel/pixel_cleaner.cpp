@@ -207,6 +207,25 @@ Plan PixelCleaner::plan(const gdcm::DataSet& header, bool has_pixels) const {
   return p;
 }
 
+std::vector<cv::Rect> find_text(const DecodedImage& img, int frame) {
+  const DetectorParams params;
+  std::vector<cv::Rect> found = detect_text(img.grey8(frame), params);
+  // Text set apart from its ground by its colour more than by its brightness (see opponent8),
+  // on the first, middle and last frames: text that stays on screen from the frame it appears
+  // on is on the last one, and these passes cost as much as the grey one. A channel whose
+  // values all lie closer together than a stroke's contrast is skipped (grey images stored as
+  // RGB, where both are flat).
+  const int last = img.frames() - 1;
+  if (frame != 0 && frame != last / 2 && frame != last) return found;
+  for (const cv::Mat& channel : img.opponent8(frame)) {
+    double lo = 0, hi = 0;
+    if (!channel.empty()) cv::minMaxLoc(channel, &lo, &hi);
+    if (hi - lo < params.contrast) continue;
+    for (const auto& r : detect_text(channel, params)) found.push_back(r);
+  }
+  return found;
+}
+
 std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::DataSet& header, const Plan& plan,
                                          gdcm::DataSet& out, gdcm::TransferSyntax& syntax, FileResult& result) const {
   auto decoded = DecodedImage::decode(image);
@@ -232,23 +251,8 @@ std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::D
   }
   // Every frame: text may appear on any of them. The union is masked on all frames.
   std::vector<cv::Rect> found;
-  const DetectorParams params;
-  for (int f = 0; f < img.frames(); ++f) {
-    for (const auto& r : detect_text(img.grey8(f), params)) found.push_back(r);
-    // Text set apart from its ground by its colour more than by its brightness (see
-    // opponent8), on the first, middle and last frames: text that stays on screen from the
-    // frame it appears on is on the last one, and the passes cost as much as the grey one. A
-    // channel whose values all lie closer together than a stroke's contrast is skipped (grey
-    // images stored as RGB, where both are flat).
-    int last = img.frames() - 1;
-    if (f != 0 && f != last / 2 && f != last) continue;
-    for (const cv::Mat& channel : img.opponent8(f)) {
-      double lo = 0, hi = 0;
-      if (!channel.empty()) cv::minMaxLoc(channel, &lo, &hi);
-      if (hi - lo < params.contrast) continue;
-      for (const auto& r : detect_text(channel, params)) found.push_back(r);
-    }
-  }
+  for (int f = 0; f < img.frames(); ++f)
+    for (const auto& r : find_text(img, f)) found.push_back(r);
   for (const auto& r : merge(found)) add(r, "detected");
   if (options_.mode == PixelMode::kOcr) read_phi(img, header, add, result);
 

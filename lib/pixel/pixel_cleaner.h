@@ -7,6 +7,8 @@
 #include <gdcmImage.h>
 #include <gdcmTransferSyntax.h>
 
+#include <opencv2/core.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +28,11 @@ struct Plan {
 };
 
 HeaderFacts header_facts(const gdcm::DataSet& ds);
+
+class DecodedImage;
+// Boxes around text in one frame, as the pixel stage searches it: the grey view always; for
+// colour images also the colour-opponent channels, on the first, middle and last frames.
+std::vector<cv::Rect> find_text(const DecodedImage& img, int frame);
 
 class PixelCleaner {
  public:
