@@ -15,7 +15,6 @@
 #include "io/prescan.h"
 #include "pixel/pixel_cleaner.h"
 #include "pixel/pixel_data.h"
-#include "pixel/text_detector.h"
 #include "pixel_fixtures.h"
 #include "rules/compiled_profile.h"
 #include "rules/pseudonymizer.h"
