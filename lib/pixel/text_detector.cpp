@@ -199,6 +199,9 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
     if (l.transitions < 0.6) return "few strokes";
     return nullptr;
   }
+  // Among the strongest strokes bone edges, air cells and test-pattern borders also stand
+  // alone: only a long straight row counts there.
+  if (l.high_contrast && (l.components < 4 || l.aligned < 0.9)) return "short row of strong strokes";
   // Two glyphs alone on a flat ground (an age, a day, the halves of a monospaced date) are text.
   bool lone_pair = l.components == 2 && l.height >= 10 && l.background <= 0.05 && l.surround <= 0.1 &&
                    l.box.height <= 1.3 * l.height;
@@ -363,10 +366,11 @@ void join_neighbours(std::vector<LineCandidate>& rows) {
 // Rows among the components of `mask`, judged; accepted ones grown over their neighbours and
 // along their band. With `same`, `mask` holds the pixels of drawn colours only (see candidates()).
 void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const DetectorParams& p, const cv::Mat* same,
-               std::vector<LineCandidate>& out) {
+               std::vector<LineCandidate>& out, bool high_contrast = false) {
   std::vector<LineCandidate> rows = group_lines(candidates(grey8, mask, bright, p, same), grey8, mask, p);
   for (auto& l : rows) {
     l.flat_ink = same != nullptr;
+    l.high_contrast = high_contrast;
     const char* why = verdict(l, p);
     l.text = why == nullptr;
     l.rejected_because = why ? why : "";
@@ -383,12 +387,17 @@ std::vector<LineCandidate> all_lines(const cv::Mat& grey8, const DetectorParams&
   cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(15, 15));
   std::vector<LineCandidate> out;
   const std::array<bool, 256> levels = levels_used(grey8);
-  thread_local cv::Mat response, strokes, same, drawn;  // reused: see candidates()
+  thread_local cv::Mat response, strokes, strong, same, drawn;  // reused: see candidates()
   for (int op : {cv::MORPH_TOPHAT, cv::MORPH_BLACKHAT}) {
     bool bright = op == cv::MORPH_TOPHAT;
     cv::morphologyEx(grey8, response, op, kernel);
     cv::compare(response, p.contrast, strokes, cv::CMP_GE);
     find_rows(grey8, strokes, bright, p, nullptr, out);
+    // Again among the strokes of twice that contrast: text drawn to stand out, whose thin
+    // strokes join fainter texture at the first threshold (letters over ribs), comes apart
+    // from it here.
+    cv::compare(response, 2 * p.contrast, strong, cv::CMP_GE);
+    find_rows(grey8, strong, bright, p, nullptr, out, /*high_contrast=*/true);
     // Again among the pixels of the drawn colours alone: glyphs over anatomy or speckle, which
     // the strokes above join to the texture around them, come apart from it there.
     const std::vector<int> inks = ink_values(levels, grey8, strokes);

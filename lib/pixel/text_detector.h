@@ -28,6 +28,7 @@ struct LineCandidate {
   double background = 0;   // spread of the background next to the strokes / their contrast
   double surround = 0;     // stroke density just above and below / inside
   bool flat_ink = false;   // found among the pixels of one exact grey value (a drawn colour)
+  bool high_contrast = false;  // found among the strokes of twice the contrast
   bool text = false;
   std::string rejected_because;
 };

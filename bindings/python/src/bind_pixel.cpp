@@ -121,6 +121,7 @@ void bind_pixel(py::module_& m) {
           d["background"] = l.background;
           d["surround"] = l.surround;
           d["flat_ink"] = l.flat_ink;
+          d["high_contrast"] = l.high_contrast;
           d["text"] = l.text;
           d["rejected_because"] = l.rejected_because;
           out.append(d);
