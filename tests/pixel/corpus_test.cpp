@@ -22,7 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> burned_in_files(const fs::path& corpus) {
+// The manifest's files whose burned_in_text column says `flag` ("yes", "no" or "unknown").
+std::vector<std::string> manifest_files(const fs::path& corpus, const std::string& flag) {
   std::ifstream in(corpus / "MANIFEST.tsv");
   std::vector<std::string> out;
   std::string line;
@@ -31,10 +32,12 @@ std::vector<std::string> burned_in_files(const fs::path& corpus) {
     std::vector<std::string> cols;
     std::stringstream ss(line);
     for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
-    if (cols.size() > 9 && cols[9] == "yes") out.push_back(cols[0]);
+    if (cols.size() > 9 && cols[9] == flag) out.push_back(cols[0]);
   }
   return out;
 }
+
+std::vector<std::string> burned_in_files(const fs::path& corpus) { return manifest_files(corpus, "yes"); }
 
 TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
   fs::path corpus = fs::path(VEIL_SHARED_DIR) / "corpus";
@@ -114,6 +117,39 @@ TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
   EXPECT_GT(cleaned, 15);
 }
 
+
+// False boxes on real images. The files the manifest lists as checked by eye and free of text
+// get none in --pixels auto, except WG04's VL6 slide, which does carry a small green case label
+// ("S95-...") that the colour search finds. Over those and the files whose text is "unknown"
+// (many are test patterns and captures that do show text), the files and boxes found may not
+// grow past what was measured (2026-12-01: 43 files, 127 boxes); lower the ceiling as the
+// detector improves.
+TEST(PixelCorpus, FilesWithoutTextGetNoBoxes) {
+  fs::path corpus = fs::path(VEIL_SHARED_DIR) / "corpus";
+  if (!fs::exists(corpus / "MANIFEST.tsv")) GTEST_SKIP() << "../shared/corpus not present";
+  auto deid = pixel_deidentifier(PixelMode::kAuto);
+  int looked = 0, files_boxed = 0, boxes = 0;
+  for (const std::string flag : {"no", "unknown"})
+    for (const auto& rel : manifest_files(corpus, flag)) {
+      auto input = file_bytes(corpus / rel);
+      std::vector<std::byte> output;
+      auto r = deid.deidentify_bytes(input, output);
+      if (!r || r->pixel_status == "off" || r->pixel_status == "not-selected") continue;  // refused, or no pixels
+      ++looked;
+      files_boxed += !r->masked_regions.empty();
+      boxes += static_cast<int>(r->masked_regions.size());
+      if (flag != "no") continue;
+      if (rel.find("/VL6_") != std::string::npos)
+        EXPECT_EQ(r->pixel_status, "cleaned") << rel << ": its case label was not found";
+      else
+        EXPECT_TRUE(r->masked_regions.empty()) << rel << ": " << r->masked_regions.size() << " false boxes";
+    }
+  std::printf("TOTAL %d images without text or not known to have any: %d with boxes, %d boxes\n", looked,
+              files_boxed, boxes);
+  EXPECT_GT(looked, 100);
+  EXPECT_LE(files_boxed, 43);
+  EXPECT_LE(boxes, 127);
+}
 
 // ../shared/corpus/presidio/ground_truth_dev.json: boxes drawn by presidio's authors around the
 // burned-in words. They are in the coordinates of presidio's OCR input, which its DICOM redactor
