@@ -37,15 +37,13 @@ std::vector<std::string> manifest_files(const fs::path& corpus, const std::strin
   return out;
 }
 
-std::vector<std::string> burned_in_files(const fs::path& corpus) { return manifest_files(corpus, "yes"); }
-
 TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
   fs::path corpus = fs::path(VEIL_SHARED_DIR) / "corpus";
   if (!fs::exists(corpus / "MANIFEST.tsv")) GTEST_SKIP() << "../shared/corpus not present";
   ASSERT_TRUE(pixel::ocr_available());
   auto deid = pixel_deidentifier(PixelMode::kAuto);
   int files = 0, cleaned = 0, phi_before = 0, phi_after = 0, words_masked = 0, words_recovered = 0;
-  for (const auto& rel : burned_in_files(corpus)) {
+  for (const auto& rel : manifest_files(corpus, "yes")) {
     auto input = file_bytes(corpus / rel);
     std::vector<std::byte> output;
     auto r = deid.deidentify_bytes(input, output);
@@ -116,7 +114,6 @@ TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
               files, cleaned, words_masked, words_recovered, phi_before, phi_after);
   EXPECT_GT(cleaned, 15);
 }
-
 
 // False boxes on real images. The files the manifest lists as checked by eye and free of text
 // get none in --pixels auto, except WG04's VL6 slide, which does carry a small green case label

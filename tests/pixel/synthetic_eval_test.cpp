@@ -197,10 +197,11 @@ void evaluate(const Base& base, const std::vector<cv::Mat>& frames, const std::v
       for (const auto& t : frame_texts) cv::rectangle(view, t.box, cv::Scalar(255, 128, 0), 1);
     for (const auto& b : result->masked_regions) cv::rectangle(view, cv::Rect(b.x, b.y, b.width, b.height), cv::Scalar(0, 0, 255), 1);
     cv::imwrite(fmt::format("{}/{}-{:03d}.png", dump, base.name, tally.images), view);
-    std::FILE* boxes = std::fopen(fmt::format("{}/{}-{:03d}.boxes", dump, base.name, tally.images).c_str(), "w");
-    for (const auto& frame_texts : texts)  // the true boxes, one "x y width height" per line
-      for (const auto& t : frame_texts) std::fprintf(boxes, "%d %d %d %d\n", t.box.x, t.box.y, t.box.width, t.box.height);
-    std::fclose(boxes);
+    if (std::FILE* boxes = std::fopen(fmt::format("{}/{}-{:03d}.boxes", dump, base.name, tally.images).c_str(), "w")) {
+      for (const auto& frame_texts : texts)  // the true boxes, one "x y width height" per line
+        for (const auto& t : frame_texts) std::fprintf(boxes, "%d %d %d %d\n", t.box.x, t.box.y, t.box.width, t.box.height);
+      std::fclose(boxes);
+    }
   }
   std::size_t drawn = 0;
   for (const auto& t : texts) drawn += t.size();
