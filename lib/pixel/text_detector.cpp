@@ -24,46 +24,88 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// The value at `rank` (0-based) of the values a histogram counts.
+int rank_in(const std::array<int, 256>& hist, long rank) {
+  long seen = 0;
+  for (int v = 0; v < 256; ++v)
+    if ((seen += hist[v]) > rank) return v;
+  return 255;
+}
+
+// The median (the upper one of an even count, as median() takes) of the values a histogram counts.
+int median_of(const std::array<int, 256>& hist, long count) { return rank_in(hist, count / 2); }
+
+struct Component {
+  cv::Rect box;
+  int area = 0;
+};
+
+// Labels the components of `mask` (8-connected) into `labels` and returns their boxes and areas,
+// index 0 the background. OpenCV's own statistics visit every pixel of the frame, which costs
+// more than the labelling; the strokes are a small part of it, read eight mask bytes at a time.
+void label(const cv::Mat& mask, cv::Mat& labels, std::vector<Component>& out) {
+  int n = cv::connectedComponents(mask, labels, 8, CV_32S, cv::CCL_BBDT);
+  std::vector<std::array<int, 5>> acc(static_cast<std::size_t>(n), {INT32_MAX, INT32_MAX, -1, -1, 0});
+  for (int y = 0; y < mask.rows; ++y) {
+    const unsigned char* m = mask.ptr<unsigned char>(y);
+    const int* l = labels.ptr<int>(y);
+    for (int x = 0; x < mask.cols; ++x) {
+      if (x + 8 <= mask.cols) {
+        std::uint64_t word;
+        std::memcpy(&word, m + x, sizeof word);
+        if (word == 0) {
+          x += 7;
+          continue;
+        }
+      }
+      if (!m[x]) continue;
+      auto& a = acc[static_cast<std::size_t>(l[x])];
+      a[0] = std::min(a[0], x), a[1] = std::min(a[1], y), a[2] = std::max(a[2], x), a[3] = std::max(a[3], y), ++a[4];
+    }
+  }
+  out.resize(acc.size());
+  for (std::size_t i = 1; i < acc.size(); ++i)
+    out[i] = {cv::Rect(acc[i][0], acc[i][1], acc[i][2] - acc[i][0] + 1, acc[i][3] - acc[i][1] + 1), acc[i][4]};
+}
+
 // Character-sized components of thin strokes brighter (or darker) than their surroundings.
 // Blobs (vessels, speckle, highlights) are as thick as they are tall; strokes are not.
 // With `same` (the pixels of one drawn colour), a component whose box that colour fills is the
 // rim of a flat block (a colour bar, a filled frame), not a glyph.
 std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, bool bright, const DetectorParams& p,
                                   const cv::Mat* same = nullptr) {
-  // Frame-sized buffers kept per thread: allocated afresh, each would be mapped and zeroed by the
-  // kernel on every call, which cost a tenth of the detection.
-  thread_local cv::Mat labels, stats, centroids;
-  // BBDT: about twice as fast as the default on one thread, which is how the pipeline calls it.
-  int n = cv::connectedComponentsWithStats(strokes, labels, stats, centroids, 8, CV_32S, cv::CCL_BBDT);
+  // Buffers kept per thread: allocated afresh, frame-sized ones would be mapped and zeroed by the
+  // kernel on every call, and small ones cost an allocation per component.
+  thread_local cv::Mat labels, shape, dist;
+  thread_local std::vector<Component> components;
+  label(strokes, labels, components);
   std::vector<Candidate> out;
-  for (int i = 1; i < n; ++i) {
-    cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
-                 stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
-    int area = stats.at<int>(i, cv::CC_STAT_AREA);
+  for (std::size_t i = 1; i < components.size(); ++i) {
+    const cv::Rect box = components[i].box;
+    const int area = components[i].area;
     if (box.height < p.min_char_height || box.height > p.max_char_height) continue;
     if (box.width > 5 * box.height) continue;
     double fill = static_cast<double>(area) / box.area();
     // In one drawn colour, small bold letters that run together into one block are still text.
     if (fill > (same ? 0.9 : 0.8) || fill < 0.05) continue;
     if (same && cv::countNonZero((*same)(box)) > 0.8 * box.area()) continue;
-    cv::Mat mask = labels(box) == i;
-    cv::Mat padded;
-    cv::copyMakeBorder(mask, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
-    cv::Mat dist;
-    cv::distanceTransform(padded, dist, cv::DIST_L2, 3);
+    // The component alone, with a pixel of ground around it, and the grey levels of its pixels.
+    shape.create(box.height + 2, box.width + 2, CV_8U);
+    shape.setTo(0);
+    std::array<int, 256> levels{};
+    for (int y = 0; y < box.height; ++y) {
+      const int* l = labels.ptr<int>(box.y + y) + box.x;
+      const unsigned char* g = grey.ptr<unsigned char>(box.y + y) + box.x;
+      unsigned char* s = shape.ptr<unsigned char>(y + 1) + 1;
+      for (int x = 0; x < box.width; ++x)
+        if (l[x] == static_cast<int>(i)) s[x] = 255, ++levels[g[x]];
+    }
+    cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
     double thickest = 0;
     cv::minMaxLoc(dist, nullptr, &thickest);
     if (2 * thickest > (same ? 0.75 : 0.5) * box.height + 2) continue;
-    std::vector<double> values;
-    values.reserve(static_cast<std::size_t>(area));
-    cv::Mat g = grey(box);
-    for (int y = 0; y < box.height; ++y)
-      for (int x = 0; x < box.width; ++x)
-        if (mask.at<unsigned char>(y, x)) values.push_back(g.at<unsigned char>(y, x));
     // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
-    auto at = values.begin() + static_cast<long>(bright ? values.size() * 9 / 10 : values.size() / 10);
-    std::nth_element(values.begin(), at, values.end());
-    double ink = *at;
+    double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
     Candidate c{box, ink, 1};
     if (box.width > 1.2 * box.height) c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
     out.push_back(c);
@@ -113,19 +155,27 @@ double transitions_per_height(const cv::Mat& strokes, const cv::Rect& box, doubl
 
 // Spread of the background next to the strokes, relative to the strokes' contrast.
 double background_spread(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& box, double ink) {
-  cv::Mat near;
-  cv::dilate(strokes(box), near, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
-  std::vector<double> bg;
-  cv::Mat g = grey(box);
-  for (int y = 0; y < box.height; ++y)
-    for (int x = 0; x < box.width; ++x)
-      if (!near.at<unsigned char>(y, x)) bg.push_back(g.at<unsigned char>(y, x));
-  if (bg.size() < 10) return 1e9;
+  // The ground: pixels of the box with no stroke among their eight neighbours.
+  std::array<int, 256> ground{};
+  long count = 0;
+  for (int y = box.y; y < box.br().y; ++y) {
+    const unsigned char* rows[3] = {strokes.ptr<unsigned char>(std::max(0, y - 1)), strokes.ptr<unsigned char>(y),
+                                    strokes.ptr<unsigned char>(std::min(strokes.rows - 1, y + 1))};
+    const unsigned char* g = grey.ptr<unsigned char>(y);
+    for (int x = box.x; x < box.br().x; ++x) {
+      bool near = false;
+      for (const unsigned char* r : rows)
+        near |= r[std::max(0, x - 1)] | r[x] | r[std::min(strokes.cols - 1, x + 1)];
+      if (!near) ++ground[g[x]], ++count;
+    }
+  }
+  if (count < 10) return 1e9;
   // Median and median absolute deviation: an anatomical edge crossing the row is a minority of
   // its pixels and does not count; speckle and texture do.
-  double mid = median(bg);
-  for (auto& v : bg) v = std::abs(v - mid);
-  return 1.4826 * median(bg) / std::max(1.0, std::abs(ink - mid));
+  const int mid = median_of(ground, count);
+  std::array<int, 256> deviation{};
+  for (int v = 0; v < 256; ++v) deviation[std::abs(v - mid)] += ground[v];
+  return 1.4826 * median_of(deviation, count) / std::max(1.0, std::abs(ink - mid));
 }
 
 // Strokes in the bands just above and below a row, relative to the strokes in it: text stands
