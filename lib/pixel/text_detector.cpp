@@ -49,23 +49,57 @@ void label(const cv::Mat& mask, cv::Mat& labels, std::vector<Component>& out) {
   for (int y = 0; y < mask.rows; ++y) {
     const unsigned char* m = mask.ptr<unsigned char>(y);
     const int* l = labels.ptr<int>(y);
-    for (int x = 0; x < mask.cols; ++x) {
-      if (x + 8 <= mask.cols) {
-        std::uint64_t word;
-        std::memcpy(&word, m + x, sizeof word);
-        if (word == 0) {
-          x += 7;
-          continue;
-        }
-      }
-      if (!m[x]) continue;
-      auto& a = acc[static_cast<std::size_t>(l[x])];
-      a[0] = std::min(a[0], x), a[1] = std::min(a[1], y), a[2] = std::max(a[2], x), a[3] = std::max(a[3], y), ++a[4];
+    for (int x = 0; x < mask.cols;) {
+      std::uint64_t word;
+      while (x + 8 <= mask.cols && (std::memcpy(&word, m + x, sizeof word), word == 0)) x += 8;
+      while (x < mask.cols && !m[x]) ++x;
+      if (x == mask.cols) break;
+      const int start = x;  // a run of one row belongs to one component
+      while (x < mask.cols && m[x]) ++x;
+      auto& a = acc[static_cast<std::size_t>(l[start])];
+      a[0] = std::min(a[0], start), a[1] = std::min(a[1], y), a[2] = std::max(a[2], x - 1), a[3] = y, a[4] += x - start;
     }
   }
   out.resize(acc.size());
   for (std::size_t i = 1; i < acc.size(); ++i)
     out[i] = {cv::Rect(acc[i][0], acc[i][1], acc[i][2] - acc[i][0] + 1, acc[i][3] - acc[i][1] + 1), acc[i][4]};
+}
+
+// An upper bound of the largest distance from a pixel of `shape` (non-zero, inside a border of
+// zeros) to the ground: for each pixel the fewer of the steps to the ground along its row and
+// along its column, at most. The distance transform is never larger (its steps are shorter than
+// one), and strokes are thin: most components need no transform at all.
+int steps_to_ground(const cv::Mat& shape) {
+  thread_local std::vector<int> along_row;
+  along_row.assign(shape.total(), 0);
+  for (int y = 1; y + 1 < shape.rows; ++y) {
+    const unsigned char* s = shape.ptr<unsigned char>(y);
+    int* d = along_row.data() + static_cast<std::ptrdiff_t>(y) * shape.cols;
+    for (int x = 1; x + 1 < shape.cols;) {
+      if (!s[x]) {
+        ++x;
+        continue;
+      }
+      int end = x;
+      while (s[end]) ++end;  // the border ends every run
+      for (int i = x; i < end; ++i) d[i] = std::min(i - x + 1, end - i);
+      x = end;
+    }
+  }
+  int most = 0;
+  for (int x = 1; x + 1 < shape.cols; ++x)
+    for (int y = 1; y + 1 < shape.rows;) {
+      if (!shape.at<unsigned char>(y, x)) {
+        ++y;
+        continue;
+      }
+      int end = y;
+      while (shape.at<unsigned char>(end, x)) ++end;
+      for (int i = y; i < end; ++i)
+        most = std::max(most, std::min({i - y + 1, end - i, along_row[static_cast<std::size_t>(i) * shape.cols + x]}));
+      y = end;
+    }
+  return most;
 }
 
 // Character-sized components of thin strokes brighter (or darker) than their surroundings.
@@ -100,10 +134,13 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
       for (int x = 0; x < box.width; ++x)
         if (l[x] == static_cast<int>(i)) s[x] = 255, ++levels[g[x]];
     }
-    cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
-    double thickest = 0;
-    cv::minMaxLoc(dist, nullptr, &thickest);
-    if (2 * thickest > (same ? 0.75 : 0.5) * box.height + 2) continue;
+    const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
+    if (2 * steps_to_ground(shape) > too_thick) {  // else thin enough whatever the distances say
+      cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
+      double thickest = 0;
+      cv::minMaxLoc(dist, nullptr, &thickest);
+      if (2 * thickest > too_thick) continue;
+    }
     // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
     double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
     Candidate c{box, ink, 1};
@@ -158,14 +195,19 @@ double background_spread(const cv::Mat& grey, const cv::Mat& strokes, const cv::
   // The ground: pixels of the box with no stroke among their eight neighbours.
   std::array<int, 256> ground{};
   long count = 0;
+  const int x0 = std::max(0, box.x - 1), x1 = std::min(strokes.cols, box.br().x + 1);
+  thread_local std::vector<unsigned char> column;  // strokes in the three rows, per column
+  column.resize(static_cast<std::size_t>(x1 - x0));
   for (int y = box.y; y < box.br().y; ++y) {
-    const unsigned char* rows[3] = {strokes.ptr<unsigned char>(std::max(0, y - 1)), strokes.ptr<unsigned char>(y),
-                                    strokes.ptr<unsigned char>(std::min(strokes.rows - 1, y + 1))};
+    const unsigned char* above = strokes.ptr<unsigned char>(std::max(0, y - 1));
+    const unsigned char* row = strokes.ptr<unsigned char>(y);
+    const unsigned char* below = strokes.ptr<unsigned char>(std::min(strokes.rows - 1, y + 1));
+    for (int x = x0; x < x1; ++x) column[static_cast<std::size_t>(x - x0)] = above[x] | row[x] | below[x];
     const unsigned char* g = grey.ptr<unsigned char>(y);
     for (int x = box.x; x < box.br().x; ++x) {
-      bool near = false;
-      for (const unsigned char* r : rows)
-        near |= r[std::max(0, x - 1)] | r[x] | r[std::min(strokes.cols - 1, x + 1)];
+      const int i = x - x0;
+      const bool near = column[static_cast<std::size_t>(i)] | (x > x0 ? column[static_cast<std::size_t>(i - 1)] : 0) |
+                        (x + 1 < x1 ? column[static_cast<std::size_t>(i + 1)] : 0);
       if (!near) ++ground[g[x]], ++count;
     }
   }
