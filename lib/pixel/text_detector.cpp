@@ -40,22 +40,26 @@ struct Component {
   int area = 0;
 };
 
-// Labels the components of `mask` (8-connected) into `labels` and returns their boxes and areas,
-// index 0 the background. OpenCV's own statistics visit every pixel of the frame, which costs
-// more than the labelling; the strokes are a small part of it, read eight mask bytes at a time.
-void label(const cv::Mat& mask, cv::Mat& labels, std::vector<Component>& out) {
-  int n = cv::connectedComponents(mask, labels, 8, CV_32S, cv::CCL_BBDT);
+// Labels the components of `mask` (8-connected) and returns their boxes (in frame coordinates)
+// and areas, index 0 the background. Only the box around the mask's pixels is labelled (masks of
+// the stronger strokes, of the drawn colours and of colour channels are often a small part of
+// the frame): `labels` covers that box, which is returned. OpenCV's own statistics visit every
+// pixel, which costs more than the labelling; here the runs of strokes are read, eight mask
+// bytes at a time.
+cv::Rect label(const cv::Mat& mask, cv::Mat& labels, std::vector<Component>& out) {
+  const cv::Rect area = cv::boundingRect(mask);
+  const int n = area.empty() ? 1 : cv::connectedComponents(mask(area), labels, 8, CV_32S, cv::CCL_BBDT);
   std::vector<std::array<int, 5>> acc(static_cast<std::size_t>(n), {INT32_MAX, INT32_MAX, -1, -1, 0});
-  for (int y = 0; y < mask.rows; ++y) {
+  for (int y = area.y; y < area.br().y; ++y) {
     const unsigned char* m = mask.ptr<unsigned char>(y);
-    const int* l = labels.ptr<int>(y);
-    for (int x = 0; x < mask.cols;) {
+    const int* l = labels.ptr<int>(y - area.y) - area.x;
+    for (int x = area.x; x < area.br().x;) {
       std::uint64_t word;
-      while (x + 8 <= mask.cols && (std::memcpy(&word, m + x, sizeof word), word == 0)) x += 8;
-      while (x < mask.cols && !m[x]) ++x;
-      if (x == mask.cols) break;
+      while (x + 8 <= area.br().x && (std::memcpy(&word, m + x, sizeof word), word == 0)) x += 8;
+      while (x < area.br().x && !m[x]) ++x;
+      if (x == area.br().x) break;
       const int start = x;  // a run of one row belongs to one component
-      while (x < mask.cols && m[x]) ++x;
+      while (x < area.br().x && m[x]) ++x;
       auto& a = acc[static_cast<std::size_t>(l[start])];
       a[0] = std::min(a[0], start), a[1] = std::min(a[1], y), a[2] = std::max(a[2], x - 1), a[3] = y, a[4] += x - start;
     }
@@ -63,6 +67,7 @@ void label(const cv::Mat& mask, cv::Mat& labels, std::vector<Component>& out) {
   out.resize(acc.size());
   for (std::size_t i = 1; i < acc.size(); ++i)
     out[i] = {cv::Rect(acc[i][0], acc[i][1], acc[i][2] - acc[i][0] + 1, acc[i][3] - acc[i][1] + 1), acc[i][4]};
+  return area;
 }
 
 // An upper bound of the largest distance from a pixel of `shape` (non-zero, inside a border of
@@ -112,7 +117,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
   // kernel on every call, and small ones cost an allocation per component.
   thread_local cv::Mat labels, shape, dist;
   thread_local std::vector<Component> components;
-  label(strokes, labels, components);
+  const cv::Rect labelled = label(strokes, labels, components);
   std::vector<Candidate> out;
   for (std::size_t i = 1; i < components.size(); ++i) {
     const cv::Rect box = components[i].box;
@@ -128,7 +133,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     shape.setTo(0);
     std::array<int, 256> levels{};
     for (int y = 0; y < box.height; ++y) {
-      const int* l = labels.ptr<int>(box.y + y) + box.x;
+      const int* l = labels.ptr<int>(box.y - labelled.y + y) + (box.x - labelled.x);
       const unsigned char* g = grey.ptr<unsigned char>(box.y + y) + box.x;
       unsigned char* s = shape.ptr<unsigned char>(y + 1) + 1;
       for (int x = 0; x < box.width; ++x)
