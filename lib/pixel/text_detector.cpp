@@ -40,6 +40,34 @@ struct Component {
   int area = 0;
 };
 
+// The box around the non-zero pixels of a mask (cv::boundingRect reads them one at a time).
+cv::Rect occupied(const cv::Mat& mask) {
+  thread_local std::vector<unsigned char> columns;  // the rows OR-ed together
+  columns.assign(static_cast<std::size_t>(mask.cols), 0);
+  int top = -1, bottom = -1;
+  for (int y = 0; y < mask.rows; ++y) {
+    const unsigned char* m = mask.ptr<unsigned char>(y);
+    unsigned char* c = columns.data();
+    std::uint64_t any = 0;
+    int x = 0;
+    for (; x + 8 <= mask.cols; x += 8) {
+      std::uint64_t word, seen;
+      std::memcpy(&word, m + x, sizeof word);
+      std::memcpy(&seen, c + x, sizeof seen);
+      seen |= word;
+      any |= word;
+      std::memcpy(c + x, &seen, sizeof seen);
+    }
+    for (; x < mask.cols; ++x) c[x] |= m[x], any |= m[x];
+    if (any) bottom = y, top = top < 0 ? y : top;
+  }
+  if (top < 0) return {};
+  const auto first = std::find_if(columns.begin(), columns.end(), [](unsigned char v) { return v != 0; });
+  const auto last = std::find_if(columns.rbegin(), columns.rend(), [](unsigned char v) { return v != 0; });
+  const int left = static_cast<int>(first - columns.begin()), right = static_cast<int>(columns.rend() - last);
+  return {left, top, right - left, bottom - top + 1};
+}
+
 // Labels the components of `mask` (8-connected) and returns their boxes (in frame coordinates)
 // and areas, index 0 the background. Only the box around the mask's pixels is labelled (masks of
 // the stronger strokes, of the drawn colours and of colour channels are often a small part of
@@ -47,7 +75,7 @@ struct Component {
 // pixel, which costs more than the labelling; here the runs of strokes are read, eight mask
 // bytes at a time.
 cv::Rect label(const cv::Mat& mask, cv::Mat& labels, std::vector<Component>& out) {
-  const cv::Rect area = cv::boundingRect(mask);
+  const cv::Rect area = occupied(mask);
   const int n = area.empty() ? 1 : cv::connectedComponents(mask(area), labels, 8, CV_32S, cv::CCL_BBDT);
   std::vector<std::array<int, 5>> acc(static_cast<std::size_t>(n), {INT32_MAX, INT32_MAX, -1, -1, 0});
   for (int y = area.y; y < area.br().y; ++y) {
@@ -499,9 +527,12 @@ std::vector<LineCandidate> all_lines(const cv::Mat& grey8, const DetectorParams&
     // the strokes above join to the texture around them, come apart from it there.
     const std::vector<int> inks = ink_values(levels, grey8, strokes);
     if (inks.empty()) continue;
-    cv::Mat lut = cv::Mat::zeros(1, 256, CV_8U);
-    for (int ink : inks) lut.at<unsigned char>(ink) = 255;
-    cv::LUT(grey8, lut, same);  // the pixels of the drawn colours (one pass for all: they seldom touch)
+    // The pixels of the drawn colours (one mask for all: they seldom touch).
+    cv::compare(grey8, inks[0], same, cv::CMP_EQ);
+    for (std::size_t i = 1; i < inks.size(); ++i) {
+      cv::compare(grey8, inks[i], drawn, cv::CMP_EQ);
+      cv::bitwise_or(same, drawn, same);
+    }
     cv::compare(response, p.contrast / 2, drawn, cv::CMP_GE);
     cv::bitwise_and(drawn, same, drawn);
     find_rows(grey8, drawn, bright, p, &same, out);
