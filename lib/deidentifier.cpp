@@ -109,7 +109,11 @@ Expected<FileResult> Deidentifier::prepare(std::span<const std::byte> input, Pre
   if (result.sop_instance_uid.empty() && !meta_instance.empty())
     result.sop_instance_uid = shared_->pseudonymizer.uid(meta_instance);
   file.SetDataSet(out);
-  std::ostringstream os(std::ios::binary);
+  // Room for the whole output up front: grown by doubling, a multi-frame image was copied twice
+  // over and its pages faulted in again at every step.
+  std::string buffer;
+  buffer.reserve(input.size() + 64 * 1024);
+  std::ostringstream os(std::move(buffer), std::ios::binary);
   if (auto err = io::write(file, os, result.sop_class_uid, result.sop_instance_uid)) return *err;
   prepared.head = std::move(os).str();
   if (needles) {

@@ -343,7 +343,9 @@ class Walker {
       else record(Action::kRemove);  // a sequence whose items do not parse cannot be checked
       return;
     }
-    std::string original(trim(value_of(de)));
+    // Bulk binary values (pixel data above all) are never read as text: no copy of them.
+    const bool bulk = vr & (gdcm::VR::OB | gdcm::VR::OW | gdcm::VR::OF | gdcm::VR::OD | gdcm::VR::OL | gdcm::VR::OV);
+    const std::string original = bulk ? std::string() : std::string(trim(value_of(de)));
     switch (code) {
       case Code::kZ:
       case Code::kD: {
