@@ -4,6 +4,7 @@
 #include <gdcmSequenceOfItems.h>
 
 #include <fmt/format.h>
+#include <oneapi/tbb/parallel_for.h>
 
 #include <fstream>
 #include <iterator>
@@ -249,10 +250,13 @@ std::optional<Error> PixelCleaner::clean(const gdcm::Image& image, const gdcm::D
     if (!keep.empty())
       for (const auto& r : outside(keep, img.columns(), img.rows())) add(r, "us-regions");
   }
-  // Every frame: text may appear on any of them. The union is masked on all frames.
+  // Every frame: text may appear on any of them. The union is masked on all frames. Frames are
+  // searched as tasks of their own: a long cine is one file, and would otherwise hold one core
+  // while the others finish the batch.
+  std::vector<std::vector<cv::Rect>> per_frame(static_cast<std::size_t>(img.frames()));
+  tbb::parallel_for(0, img.frames(), [&](int f) { per_frame[static_cast<std::size_t>(f)] = find_text(img, f); });
   std::vector<cv::Rect> found;
-  for (int f = 0; f < img.frames(); ++f)
-    for (const auto& r : find_text(img, f)) found.push_back(r);
+  for (const auto& boxes_of_frame : per_frame) found.insert(found.end(), boxes_of_frame.begin(), boxes_of_frame.end());
   for (const auto& r : merge(found)) add(r, "detected");
   if (options_.mode == PixelMode::kOcr) read_phi(img, header, add, result);
 
