@@ -98,13 +98,14 @@ cv::Rect label(const cv::Mat& mask, cv::Mat& labels, std::vector<Component>& out
   return area;
 }
 
-// An upper bound of the largest distance from a pixel of `shape` (non-zero, inside a border of
-// zeros) to the ground: for each pixel the fewer of the steps to the ground along its row and
-// along its column, at most. The distance transform is never larger (its steps are shorter than
-// one), and strokes are thin: most components need no transform at all.
-int steps_to_ground(const cv::Mat& shape) {
+// Whether no pixel of `shape` (non-zero, inside a border of zeros) lies more than `steps` steps
+// from the ground both along its row and along its column. The distance transform is never
+// larger than the fewer of those steps (its steps are shorter than one), and strokes are thin:
+// most components need no transform at all.
+bool within_steps_of_ground(const cv::Mat& shape, int steps) {
   thread_local std::vector<int> along_row;
   along_row.assign(shape.total(), 0);
+  bool deep = false;  // a pixel farther than `steps` from the ground along its row
   for (int y = 1; y + 1 < shape.rows; ++y) {
     const unsigned char* s = shape.ptr<unsigned char>(y);
     int* d = along_row.data() + static_cast<std::ptrdiff_t>(y) * shape.cols;
@@ -115,11 +116,14 @@ int steps_to_ground(const cv::Mat& shape) {
       }
       int end = x;
       while (s[end]) ++end;  // the border ends every run
-      for (int i = x; i < end; ++i) d[i] = std::min(i - x + 1, end - i);
+      if (end - x > 2 * steps) {  // only such runs hold pixels more than `steps` from their ends
+        deep = true;
+        for (int i = x; i < end; ++i) d[i] = std::min(i - x + 1, end - i);
+      }
       x = end;
     }
   }
-  int most = 0;
+  if (!deep) return true;
   for (int x = 1; x + 1 < shape.cols; ++x)
     for (int y = 1; y + 1 < shape.rows;) {
       if (!shape.at<unsigned char>(y, x)) {
@@ -129,10 +133,10 @@ int steps_to_ground(const cv::Mat& shape) {
       int end = y;
       while (shape.at<unsigned char>(end, x)) ++end;
       for (int i = y; i < end; ++i)
-        most = std::max(most, std::min({i - y + 1, end - i, along_row[static_cast<std::size_t>(i) * shape.cols + x]}));
+        if (std::min({i - y + 1, end - i, along_row[static_cast<std::size_t>(i) * shape.cols + x]}) > steps) return false;
       y = end;
     }
-  return most;
+  return true;
 }
 
 // Character-sized components of thin strokes brighter (or darker) than their surroundings.
@@ -168,7 +172,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
         if (l[x] == static_cast<int>(i)) s[x] = 255, ++levels[g[x]];
     }
     const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
-    if (2 * steps_to_ground(shape) > too_thick) {  // else thin enough whatever the distances say
+    if (!within_steps_of_ground(shape, static_cast<int>(too_thick / 2))) {  // else thin whatever the distances say
       cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
       double thickest = 0;
       cv::minMaxLoc(dist, nullptr, &thickest);
