@@ -161,15 +161,22 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     if (fill > (same ? 0.9 : 0.8) || fill < 0.05) continue;
     if (same && cv::countNonZero((*same)(box)) > 0.8 * box.area()) continue;
     // The component alone, with a pixel of ground around it, and the grey levels of its pixels.
+    // (Without branches: which pixels are the component's is unpredictable in speckle.)
     shape.create(box.height + 2, box.width + 2, CV_8U);
-    shape.setTo(0);
+    std::memset(shape.ptr(0), 0, static_cast<std::size_t>(shape.cols));
+    std::memset(shape.ptr(shape.rows - 1), 0, static_cast<std::size_t>(shape.cols));
     std::array<int, 256> levels{};
+    const int me = static_cast<int>(i);
     for (int y = 0; y < box.height; ++y) {
       const int* l = labels.ptr<int>(box.y - labelled.y + y) + (box.x - labelled.x);
       const unsigned char* g = grey.ptr<unsigned char>(box.y + y) + box.x;
       unsigned char* s = shape.ptr<unsigned char>(y + 1) + 1;
-      for (int x = 0; x < box.width; ++x)
-        if (l[x] == static_cast<int>(i)) s[x] = 255, ++levels[g[x]];
+      s[-1] = s[box.width] = 0;
+      for (int x = 0; x < box.width; ++x) {
+        const int mine = l[x] == me;
+        s[x] = static_cast<unsigned char>(-mine);
+        levels[g[x]] += mine;
+      }
     }
     const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
     if (!within_steps_of_ground(shape, static_cast<int>(too_thick / 2))) {  // else thin whatever the distances say
