@@ -1,5 +1,7 @@
 #include "pixel/text_detector.h"
 
+#include "pixel/components.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -34,69 +36,6 @@ int rank_in(const std::array<int, 256>& hist, long rank) {
 
 // The median (the upper one of an even count, as median() takes) of the values a histogram counts.
 int median_of(const std::array<int, 256>& hist, long count) { return rank_in(hist, count / 2); }
-
-struct Component {
-  cv::Rect box;
-  int area = 0;
-};
-
-// The box around the non-zero pixels of a mask (cv::boundingRect reads them one at a time).
-cv::Rect occupied(const cv::Mat& mask) {
-  thread_local std::vector<unsigned char> columns;  // the rows OR-ed together
-  columns.assign(static_cast<std::size_t>(mask.cols), 0);
-  int top = -1, bottom = -1;
-  for (int y = 0; y < mask.rows; ++y) {
-    const unsigned char* m = mask.ptr<unsigned char>(y);
-    unsigned char* c = columns.data();
-    std::uint64_t any = 0;
-    int x = 0;
-    for (; x + 8 <= mask.cols; x += 8) {
-      std::uint64_t word, seen;
-      std::memcpy(&word, m + x, sizeof word);
-      std::memcpy(&seen, c + x, sizeof seen);
-      seen |= word;
-      any |= word;
-      std::memcpy(c + x, &seen, sizeof seen);
-    }
-    for (; x < mask.cols; ++x) c[x] |= m[x], any |= m[x];
-    if (any) bottom = y, top = top < 0 ? y : top;
-  }
-  if (top < 0) return {};
-  const auto first = std::find_if(columns.begin(), columns.end(), [](unsigned char v) { return v != 0; });
-  const auto last = std::find_if(columns.rbegin(), columns.rend(), [](unsigned char v) { return v != 0; });
-  const int left = static_cast<int>(first - columns.begin()), right = static_cast<int>(columns.rend() - last);
-  return {left, top, right - left, bottom - top + 1};
-}
-
-// Labels the components of `mask` (8-connected) and returns their boxes (in frame coordinates)
-// and areas, index 0 the background. Only the box around the mask's pixels is labelled (masks of
-// the stronger strokes, of the drawn colours and of colour channels are often a small part of
-// the frame): `labels` covers that box, which is returned. OpenCV's own statistics visit every
-// pixel, which costs more than the labelling; here the runs of strokes are read, eight mask
-// bytes at a time.
-cv::Rect label(const cv::Mat& mask, cv::Mat& labels, std::vector<Component>& out) {
-  const cv::Rect area = occupied(mask);
-  const int n = area.empty() ? 1 : cv::connectedComponents(mask(area), labels, 8, CV_32S, cv::CCL_BBDT);
-  std::vector<std::array<int, 5>> acc(static_cast<std::size_t>(n), {INT32_MAX, INT32_MAX, -1, -1, 0});
-  for (int y = area.y; y < area.br().y; ++y) {
-    const unsigned char* m = mask.ptr<unsigned char>(y);
-    const int* l = labels.ptr<int>(y - area.y) - area.x;
-    for (int x = area.x; x < area.br().x;) {
-      std::uint64_t word;
-      while (x + 8 <= area.br().x && (std::memcpy(&word, m + x, sizeof word), word == 0)) x += 8;
-      while (x < area.br().x && !m[x]) ++x;
-      if (x == area.br().x) break;
-      const int start = x;  // a run of one row belongs to one component
-      while (x < area.br().x && m[x]) ++x;
-      auto& a = acc[static_cast<std::size_t>(l[start])];
-      a[0] = std::min(a[0], start), a[1] = std::min(a[1], y), a[2] = std::max(a[2], x - 1), a[3] = y, a[4] += x - start;
-    }
-  }
-  out.resize(acc.size());
-  for (std::size_t i = 1; i < acc.size(); ++i)
-    out[i] = {cv::Rect(acc[i][0], acc[i][1], acc[i][2] - acc[i][0] + 1, acc[i][3] - acc[i][1] + 1), acc[i][4]};
-  return area;
-}
 
 // Whether no pixel of `shape` (non-zero, inside a border of zeros) lies more than `steps` steps
 // from the ground both along its row and along its column. The distance transform is never
@@ -145,15 +84,14 @@ bool within_steps_of_ground(const cv::Mat& shape, int steps) {
 // rim of a flat block (a colour bar, a filled frame), not a glyph.
 std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, bool bright, const DetectorParams& p,
                                   const cv::Mat* same = nullptr) {
-  // Buffers kept per thread: allocated afresh, frame-sized ones would be mapped and zeroed by the
-  // kernel on every call, and small ones cost an allocation per component.
-  thread_local cv::Mat labels, shape, dist;
-  thread_local std::vector<Component> components;
-  const cv::Rect labelled = label(strokes, labels, components);
+  // Buffers kept per thread: small ones would cost an allocation per component.
+  thread_local Components components;
+  thread_local cv::Mat shape, dist;
+  find_components(strokes, components);
   std::vector<Candidate> out;
-  for (std::size_t i = 1; i < components.size(); ++i) {
-    const cv::Rect box = components[i].box;
-    const int area = components[i].area;
+  for (int i = 0; i < components.size(); ++i) {
+    const cv::Rect box = components.boxes[static_cast<std::size_t>(i)];
+    const int area = components.areas[static_cast<std::size_t>(i)];
     if (box.height < p.min_char_height || box.height > p.max_char_height) continue;
     if (box.width > 5 * box.height) continue;
     double fill = static_cast<double>(area) / box.area();
@@ -161,22 +99,14 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     if (fill > (same ? 0.9 : 0.8) || fill < 0.05) continue;
     if (same && cv::countNonZero((*same)(box)) > 0.8 * box.area()) continue;
     // The component alone, with a pixel of ground around it, and the grey levels of its pixels.
-    // (Without branches: which pixels are the component's is unpredictable in speckle.)
     shape.create(box.height + 2, box.width + 2, CV_8U);
-    std::memset(shape.ptr(0), 0, static_cast<std::size_t>(shape.cols));
-    std::memset(shape.ptr(shape.rows - 1), 0, static_cast<std::size_t>(shape.cols));
+    shape.setTo(0);
     std::array<int, 256> levels{};
-    const int me = static_cast<int>(i);
-    for (int y = 0; y < box.height; ++y) {
-      const int* l = labels.ptr<int>(box.y - labelled.y + y) + (box.x - labelled.x);
-      const unsigned char* g = grey.ptr<unsigned char>(box.y + y) + box.x;
-      unsigned char* s = shape.ptr<unsigned char>(y + 1) + 1;
-      s[-1] = s[box.width] = 0;
-      for (int x = 0; x < box.width; ++x) {
-        const int mine = l[x] == me;
-        s[x] = static_cast<unsigned char>(-mine);
-        levels[g[x]] += mine;
-      }
+    for (const Run& r : components.runs_of(i)) {
+      std::memset(shape.ptr<unsigned char>(r.y - box.y + 1) + (r.begin - box.x + 1), 255,
+                  static_cast<std::size_t>(r.end - r.begin));
+      const unsigned char* g = grey.ptr<unsigned char>(r.y);
+      for (int x = r.begin; x < r.end; ++x) ++levels[g[x]];
     }
     const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
     if (!within_steps_of_ground(shape, static_cast<int>(too_thick / 2))) {  // else thin whatever the distances say
