@@ -18,6 +18,7 @@ struct Candidate {
   cv::Rect box;
   double ink = 0;  // median grey of its pixels
   int chars = 1;   // letters that touch form one component: its width says how many
+  bool ruled = false;  // a row of its strokes runs across most of its width (a grid, a frame, a ruler)
 };
 
 double median(std::vector<double> v) {
@@ -78,6 +79,34 @@ bool within_steps_of_ground(const cv::Mat& shape, int steps) {
   return true;
 }
 
+// Whether a component is thin lines with one running across most of its width: a ruler's spine
+// and ticks, the lattice of a test pattern, a frame. (Bold letters run together fill half their
+// box or more, although their middle rows run across it too.)
+bool ruled(const cv::Mat& shape, int area) {
+  const int width = shape.cols - 2, height = shape.rows - 2;
+  if (area >= 0.35 * width * height) return false;
+  for (int y = 1; y <= height; ++y)
+    if (cv::countNonZero(shape.row(y)) >= 0.7 * width) return true;
+  return false;
+}
+
+// Whether a component wider than five times its height (see candidates()) is letters run
+// together (small bold text: a name, a date with its dashes) rather than a line or a ruler: it
+// is not ruled, and across its middle it crosses strokes as often as text does, about two per
+// letter.
+bool letters_run_together(const cv::Mat& shape, int area) {
+  const int width = shape.cols - 2, height = shape.rows - 2;
+  if (ruled(shape, area)) return false;
+  int most = 0;
+  for (double at : {0.35, 0.5, 0.65}) {
+    const unsigned char* row = shape.ptr<unsigned char>(1 + static_cast<int>(at * height));
+    int crossings = 0;
+    for (int x = 1; x <= width; ++x) crossings += row[x] && !row[x - 1];
+    most = std::max(most, crossings);
+  }
+  return most >= 1.5 * width / height;
+}
+
 // Character-sized components of thin strokes brighter (or darker) than their surroundings.
 // Blobs (vessels, speckle, highlights) are as thick as they are tall; strokes are not.
 // With `same` (the pixels of one drawn colour), a component whose box that colour fills is the
@@ -93,10 +122,10 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     const cv::Rect box = components.boxes[static_cast<std::size_t>(i)];
     const int area = components.areas[static_cast<std::size_t>(i)];
     if (box.height < p.min_char_height || box.height > p.max_char_height) continue;
-    if (box.width > 5 * box.height) continue;
+    const bool wide = box.width > 5 * box.height;  // a line, a ruler, or bold letters run together
     double fill = static_cast<double>(area) / box.area();
     // In one drawn colour, small bold letters that run together into one block are still text.
-    if (fill > (same ? 0.9 : 0.8) || fill < 0.05) continue;
+    if (fill > (same || box.height <= 12 ? 0.9 : 0.8) || fill < 0.05) continue;
     if (same && cv::countNonZero((*same)(box)) > 0.8 * box.area()) continue;
     // The component alone, with a pixel of ground around it, and the grey levels of its pixels.
     shape.create(box.height + 2, box.width + 2, CV_8U);
@@ -108,6 +137,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
       const unsigned char* g = grey.ptr<unsigned char>(r.y);
       for (int x = r.begin; x < r.end; ++x) ++levels[g[x]];
     }
+    if (wide && !letters_run_together(shape, area)) continue;
     const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
     if (!within_steps_of_ground(shape, static_cast<int>(too_thick / 2))) {  // else thin whatever the distances say
       cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
@@ -117,7 +147,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     }
     // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
     double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
-    Candidate c{box, ink, 1};
+    Candidate c{box, ink, 1, ruled(shape, area)};
     if (box.width > 1.2 * box.height) c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
     out.push_back(c);
   }
@@ -165,7 +195,8 @@ double transitions_per_height(const cv::Mat& strokes, const cv::Rect& box, doubl
 }
 
 // Spread of the background next to the strokes, relative to the strokes' contrast.
-double background_spread(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& box, double ink) {
+double background_spread(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& box, double ink,
+                         int* ground_level = nullptr) {
   // The ground: pixels of the box with no stroke among their eight neighbours.
   std::array<int, 256> ground{};
   long count = 0;
@@ -189,6 +220,7 @@ double background_spread(const cv::Mat& grey, const cv::Mat& strokes, const cv::
   // Median and median absolute deviation: an anatomical edge crossing the row is a minority of
   // its pixels and does not count; speckle and texture do.
   const int mid = median_of(ground, count);
+  if (ground_level) *ground_level = mid;
   std::array<int, 256> deviation{};
   for (int v = 0; v < 256; ++v) deviation[std::abs(v - mid)] += ground[v];
   return 1.4826 * median_of(deviation, count) / std::max(1.0, std::abs(ink - mid));
@@ -234,6 +266,7 @@ std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat&
       inks.push_back(c->ink);
     }
     l.components = static_cast<int>(g.size());
+    l.ruled = g.size() == 1 && g[0]->ruled;
     l.height = median(heights);
     double bottom = median(bottoms), top = median(tops);
     int aligned = 0;
@@ -265,17 +298,19 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
     if (l.transitions < 0.6) return "few strokes";
     return nullptr;
   }
+  // A word whose letters touch (bold or small text) is one wide component full of strokes.
+  bool joined_word = l.components == 1 && l.chars >= 4 && l.transitions >= 1.5 && l.background <= 0.05 &&
+                     l.surround <= 0.1;
+  // (Among the strongest strokes the lattice of a test pattern or a frame stands alone as well:
+  // a joined word there has no row of strokes running across it.)
+  if (joined_word && !(l.high_contrast && l.ruled)) return nullptr;
   // Among the strongest strokes bone edges, air cells and test-pattern borders also stand
-  // alone: only a long straight row counts there.
+  // alone: only a long straight row (or a joined word, above) counts there.
   if (l.high_contrast && (l.components < 4 || l.aligned < 0.9)) return "short row of strong strokes";
   // Two glyphs alone on a flat ground (an age, a day, the halves of a monospaced date) are text.
   bool lone_pair = l.components == 2 && l.height >= 10 && l.background <= 0.05 && l.surround <= 0.1 &&
                    l.box.height <= 1.3 * l.height;
   if (lone_pair) return nullptr;
-  // A word whose letters touch (bold or small text) is one wide component full of strokes.
-  bool joined_word = l.components == 1 && l.chars >= 4 && l.transitions >= 1.5 && l.background <= 0.05 &&
-                     l.surround <= 0.1;
-  if (joined_word) return nullptr;
   if (l.chars < p.min_chars || l.components < 2 || (l.components == 2 && l.chars < p.min_chars + 1)) return "few letters";
   if (l.box.height > 1.8 * l.height) return "not one line";
   if (l.aligned < 0.7) return "no baseline";
@@ -435,6 +470,18 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
                std::vector<LineCandidate>& out, bool high_contrast = false) {
   std::vector<LineCandidate> rows = group_lines(candidates(grey8, mask, bright, p, same), grey8, mask, p);
   for (auto& l : rows) {
+    // Small bold text fills its box with strokes: its ground is the margin around it, if the
+    // strokes stand well clear of it (dithering and fine texture fill boxes too, at less
+    // contrast). Among the drawn colours a row without ground between its strokes stays a block
+    // (see verdict()).
+    if (l.background >= 1e8 && !same) {
+      const int margin = std::max(2, static_cast<int>(l.height / 2));
+      const cv::Rect around = cv::Rect(l.box.x - margin, l.box.y - margin, l.box.width + 2 * margin,
+                                       l.box.height + 2 * margin) & cv::Rect(0, 0, grey8.cols, grey8.rows);
+      int ground = 0;
+      const double spread = background_spread(grey8, mask, around, l.ink, &ground);
+      if (spread < 1e8 && std::abs(l.ink - ground) >= 2 * p.contrast) l.background = spread;
+    }
     l.flat_ink = same != nullptr;
     l.high_contrast = high_contrast;
     const char* why = verdict(l, p);

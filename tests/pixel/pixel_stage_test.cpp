@@ -156,8 +156,25 @@ TEST(PixelStage, ShortLineStackedUnderALineOfTextIsMasked) {
   ASSERT_TRUE(pixel::detect_text(grey).empty()) << "the fixture's short line must not count as text alone";
   veil::testing::Run r = deid_pixels(make_dicom({m}, "US"), pixels());
   ASSERT_EQ(r.result.pixel_status, "cleaned");
-  cv::Mat out = decode_bytes(r.bytes).plane(0);
+  auto cleaned = decode_bytes(r.bytes);
+  cv::Mat out = cleaned.plane(0);  // a view: `cleaned` holds the pixels
   EXPECT_EQ(cv::countNonZero(out(cv::Rect(8, 202, 30, 18)).reshape(1)), 0) << "the second line survived";
+}
+
+// Small text drawn bold runs together: glyphs as full as blobs, a date and its dashes one
+// component many times wider than tall, no ground left between the strokes.
+TEST(PixelStage, SmallBoldTextIsMasked) {
+  for (auto [font, scale] : {std::pair{cv::FONT_HERSHEY_DUPLEX, 0.3}, std::pair{cv::FONT_HERSHEY_COMPLEX, 0.4}}) {
+    SCOPED_TRACE(font);
+    cv::Mat ct(160, 200, CV_16U, cv::Scalar(30));
+    cv::randu(ct(cv::Rect(0, 60, 200, 100)), cv::Scalar(0), cv::Scalar(1200));  // texture below, not under it
+    cv::putText(ct, "DOB 03.07.1951", {4, 14}, font, scale, cv::Scalar(3000), 2, cv::LINE_8);
+    veil::testing::Run r = deid_pixels(make_dicom({ct}, "CT"), pixels(PixelMode::kAuto));
+    ASSERT_EQ(r.result.pixel_status, "cleaned");
+    auto cleaned = decode_bytes(r.bytes);
+    cv::Mat ink = cleaned.plane(0)(cv::Rect(0, 0, 200, 20)) > 1000;
+    EXPECT_EQ(cv::countNonZero(ink), 0) << "strokes of the text survived at " << cv::boundingRect(ink);
+  }
 }
 
 TEST(PixelStage, ImageWithoutTextKeepsItsPixelBytes) {
