@@ -122,6 +122,7 @@ void bind_pixel(py::module_& m) {
           d["surround"] = l.surround;
           d["flat_ink"] = l.flat_ink;
           d["high_contrast"] = l.high_contrast;
+          d["ruled"] = l.ruled;
           d["text"] = l.text;
           d["rejected_because"] = l.rejected_because;
           out.append(d);
