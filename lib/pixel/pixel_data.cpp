@@ -142,17 +142,8 @@ cv::Mat DecodedImage::grey8(int frame) const {
     return out;
   }
   if (pi_ == PI::PALETTE_COLOR) {
-    std::size_t n = static_cast<std::size_t>(rows_) * columns_;
-    const gdcm::LookupTable& lut = raw_.GetLUT();
-    int step = lut.GetBitSample() == 16 ? 2 : 1;
-    cv::Mat rgb(rows_, columns_, step == 2 ? CV_16UC3 : CV_8UC3);
-    // Indices past the table's end take its last entry (GDCM asserts on them, killing the process).
-    cv::Mat indices = plane(frame, 0).clone();
-    cv::min(indices, palette_entries_ - 1, indices);
-    if (!lut.Decode(reinterpret_cast<char*>(rgb.data), n * 3 * step, reinterpret_cast<const char*>(indices.data),
-                    n * bytes_))
-      return to_grey8(plane(frame, 0));
-    if (step == 2) rgb.convertTo(rgb, CV_8UC3, 1.0 / 256);
+    cv::Mat rgb = palette_rgb8(frame);
+    if (rgb.empty()) return to_grey8(plane(frame, 0));
     cv::Mat grey;
     cv::cvtColor(rgb, grey, cv::COLOR_RGB2GRAY);
     return grey;
@@ -188,8 +179,48 @@ std::array<cv::Mat, 2> DecodedImage::opponent8(int frame) const {
   return {red_green, yellow_blue};
 }
 
+cv::Mat DecodedImage::palette_rgb8(int frame) const {
+  std::size_t n = static_cast<std::size_t>(rows_) * columns_;
+  const gdcm::LookupTable& lut = raw_.GetLUT();
+  int step = lut.GetBitSample() == 16 ? 2 : 1;
+  cv::Mat rgb(rows_, columns_, step == 2 ? CV_16UC3 : CV_8UC3);
+  // Indices past the table's end take its last entry (GDCM asserts on them, killing the process).
+  cv::Mat indices = plane(frame, 0).clone();
+  cv::min(indices, palette_entries_ - 1, indices);
+  if (!lut.Decode(reinterpret_cast<char*>(rgb.data), n * 3 * step, reinterpret_cast<const char*>(indices.data),
+                  n * bytes_))
+    return {};
+  if (step == 2) rgb.convertTo(rgb, CV_8UC3, 1.0 / 256);
+  return rgb;
+}
+
+cv::Mat DecodedImage::ybr422_bgr8(int frame) const {
+  cv::Mat ycrcb(rows_, columns_, CV_8UC3);  // the channel order OpenCV's conversion expects
+  const auto* base = reinterpret_cast<const unsigned char*>(pixels_.data()) + frame_bytes() * frame;
+  for (int y = 0; y < rows_; ++y) {
+    unsigned char* out = ycrcb.ptr<unsigned char>(y);
+    for (int x = 0; x < columns_; ++x) {
+      const unsigned char* pair = base + (static_cast<std::size_t>(y) * columns_ + x) / 2 * 4;  // Y0 Y1 Cb Cr
+      out[3 * x] = pair[x % 2];
+      out[3 * x + 1] = pair[3];
+      out[3 * x + 2] = pair[2];
+    }
+  }
+  cv::Mat bgr;
+  cv::cvtColor(ycrcb, bgr, cv::COLOR_YCrCb2BGR);
+  return bgr;
+}
+
 cv::Mat DecodedImage::display8(int frame) const {
-  if (samples_ == 1 || ybr422_) {
+  if (ybr422_) return ybr422_bgr8(frame);
+  if (pi_ == PI::PALETTE_COLOR) {
+    cv::Mat rgb = palette_rgb8(frame), bgr;
+    if (!rgb.empty()) {
+      cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+      return bgr;
+    }
+  }
+  if (samples_ == 1) {
     if (pi_ != PI::MONOCHROME1) return grey8(frame);
     cv::Mat inverted;
     cv::bitwise_not(grey8(frame), inverted);

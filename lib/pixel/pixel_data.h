@@ -36,7 +36,8 @@ class DecodedImage {
   // One frame as 8-bit grey for detection: monochrome windowed over the frame's own range,
   // colour as luminance, palette through its lookup table.
   cv::Mat grey8(int frame) const;
-  // One frame for people to look at: 8-bit BGR for colour images, grey for the rest.
+  // One frame for people to look at: 8-bit BGR for colour images (palette and YBR_FULL_422
+  // included), grey for the rest.
   cv::Mat display8(int frame) const;
   // The two colour-opponent channels of a colour frame, red - green and yellow - blue, each as
   // 128 + difference / 2 (none for other images). Text whose colour sets it apart from its
@@ -64,6 +65,8 @@ class DecodedImage {
  private:
   std::size_t frame_bytes() const;
   std::vector<char> interleaved() const;  // the pixels in planar configuration 0
+  cv::Mat palette_rgb8(int frame) const;  // a palette frame through its tables, 8-bit RGB (empty if they fail)
+  cv::Mat ybr422_bgr8(int frame) const;   // a YBR_FULL_422 frame as stored, each chroma pair shared by two pixels
 
   gdcm::Image raw_;
   std::vector<char> pixels_;

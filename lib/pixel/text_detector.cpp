@@ -283,6 +283,10 @@ std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat&
 }
 
 const char* verdict(const LineCandidate& l, const DetectorParams& p) {
+  // Letters cross about two strokes each, and are half to three quarters of their height wide:
+  // three or four crossings per height of width, six in condensed fonts. Dithering and fine
+  // texture cross many more.
+  if (l.transitions > 8) return "too many strokes";
   if (l.flat_ink) {
     // Strokes of one exact grey value, separated from the texture they were drawn over: what a
     // device draws. Anatomy, speckle and noise never hold one value along a row of glyphs, so

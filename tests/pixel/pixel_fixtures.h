@@ -3,6 +3,8 @@
 
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmImageWriter.h>
+#include <gdcmReader.h>
+#include <gdcmWriter.h>
 
 #include <opencv2/imgproc.hpp>
 
@@ -128,6 +130,27 @@ inline cv::Mat masked_union(const FileResult& r, cv::Size size) {
   cv::Mat m = cv::Mat::zeros(size, CV_8U);
   for (const auto& b : r.masked_regions) m(cv::Rect(b.x, b.y, b.width, b.height) & cv::Rect({}, size)).setTo(255);
   return m;
+}
+
+// `bytes` read again and written with `edit` applied to the data set as it is, past the checks
+// GDCM's image writer makes: for layouts it will not write from an image (a palette without
+// tables in the image object, YBR_FULL_422 as stored).
+inline std::vector<std::byte> with_header(const std::vector<std::byte>& bytes,
+                                          const std::function<void(gdcm::DataSet&)>& edit) {
+  std::istringstream is(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  gdcm::Reader reader;
+  reader.SetStream(is);
+  if (!reader.Read()) throw std::runtime_error("fixture: GDCM did not read its own file");
+  edit(reader.GetFile().GetDataSet());
+  std::ostringstream os;
+  gdcm::Writer writer;
+  writer.SetFile(reader.GetFile());
+  writer.SetStream(os);
+  if (!writer.Write()) throw std::runtime_error("fixture: GDCM did not write the file");
+  std::string s = os.str();
+  std::vector<std::byte> out(s.size());
+  std::memcpy(out.data(), s.data(), s.size());
+  return out;
 }
 
 }  // namespace veil::testing

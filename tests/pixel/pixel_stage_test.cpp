@@ -143,6 +143,76 @@ TEST(PixelStage, TextSetApartOnlyByItsColourIsMasked) {
   EXPECT_EQ(green_pixels(decode_bytes(r.bytes).plane(0)), 0) << "text pixels survived";
 }
 
+// The same in a palette image: its colours come from its lookup tables.
+TEST(PixelStage, PaletteTextSetApartOnlyByItsColourIsMasked) {
+  // Index 0 mid grey, 1 a green of the same luminance, 2 black (the fill); 16-bit entries.
+  const std::uint16_t red[] = {128 * 257, 0, 0}, green[] = {128 * 257, 200 * 257, 0}, blue[] = {128 * 257, 100 * 257, 0};
+  cv::Mat indices(160, 320, CV_8U, cv::Scalar(0));
+  cv::putText(indices, "DOE JOHN 4821337", {12, 80}, cv::FONT_HERSHEY_SIMPLEX, 0.7, cv::Scalar(1), 2, cv::LINE_8);
+  ASSERT_GT(cv::countNonZero(indices == 1), 500);
+  auto palette = [&](gdcm::DataSet& ds) {
+    ds.Replace(element(0x00280004, gdcm::VR::CS, "PALETTE COLOR"));
+    for (auto [element_of_table, table] : {std::pair{0, red}, std::pair{1, green}, std::pair{2, blue}}) {
+      gdcm::DataElement descriptor(gdcm::Tag(0x0028, static_cast<std::uint16_t>(0x1101 + element_of_table)));
+      const std::uint16_t d[] = {3, 0, 16};
+      descriptor.SetVR(gdcm::VR::US);
+      descriptor.SetByteValue(reinterpret_cast<const char*>(d), gdcm::VL(sizeof d));
+      ds.Replace(descriptor);
+      gdcm::DataElement data(gdcm::Tag(0x0028, static_cast<std::uint16_t>(0x1201 + element_of_table)));
+      data.SetVR(gdcm::VR::OW);
+      data.SetByteValue(reinterpret_cast<const char*>(table), gdcm::VL(3 * sizeof(std::uint16_t)));
+      ds.Replace(data);
+    }
+  };
+  auto input = with_header(make_dicom({indices}, "OT"), palette);
+  cv::Mat grey = decode_bytes(input).grey8(0);
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(grey, &lo, &hi);
+  ASSERT_LE(hi - lo, 2) << "the fixture must leave the text out of the luminance";
+  veil::testing::Run r = deid_pixels(input, pixels(PixelMode::kAuto));
+  ASSERT_EQ(r.result.pixel_status, "cleaned");
+  auto cleaned = decode_bytes(r.bytes);
+  EXPECT_EQ(cv::countNonZero(cleaned.plane(0) == 1), 0) << "text pixels survived";
+}
+
+// The same in YBR_FULL_422 as stored: two luma samples share one pair of chroma samples.
+TEST(PixelStage, Ybr422TextSetApartOnlyByItsColourIsMasked) {
+  const cv::Scalar grey(128, 128, 128), green(0, 200, 100);  // RGB, as in the test above
+  cv::Mat rgb(160, 320, CV_8UC3, grey);
+  cv::putText(rgb, "DOE JOHN 4821337", {12, 80}, cv::FONT_HERSHEY_SIMPLEX, 0.7, green, 2, cv::LINE_8);
+  cv::Mat ycrcb;
+  cv::cvtColor(rgb, ycrcb, cv::COLOR_RGB2YCrCb);
+  cv::Mat stored(rgb.rows, rgb.cols, CV_8UC2);  // Y0 Y1 Cb Cr per pair of pixels
+  for (int y = 0; y < rgb.rows; ++y)
+    for (int x = 0; x < rgb.cols; x += 2) {
+      const auto a = ycrcb.at<cv::Vec3b>(y, x), b = ycrcb.at<cv::Vec3b>(y, x + 1);
+      unsigned char* out = stored.ptr<unsigned char>(y) + 2 * x;
+      out[0] = a[0], out[1] = b[0];
+      out[2] = static_cast<unsigned char>((a[2] + b[2] + 1) / 2), out[3] = static_cast<unsigned char>((a[1] + b[1] + 1) / 2);
+    }
+  auto ybr422 = [&](gdcm::DataSet& ds) {  // written as grey of twice the width, then retagged
+    ds.Replace(element(0x00280004, gdcm::VR::CS, "YBR_FULL_422"));
+    const std::uint16_t three = 3, interleaved = 0, columns = static_cast<std::uint16_t>(rgb.cols);
+    for (auto [element_number, value] : {std::pair{0x0002, three}, std::pair{0x0006, interleaved}, std::pair{0x0011, columns}}) {
+      gdcm::DataElement e(gdcm::Tag(0x0028, static_cast<std::uint16_t>(element_number)));
+      e.SetVR(gdcm::VR::US);
+      e.SetByteValue(reinterpret_cast<const char*>(&value), gdcm::VL(2));
+      ds.Replace(e);
+    }
+  };
+  auto input = with_header(make_dicom({stored.reshape(1)}, "US"), ybr422);
+  auto decoded = decode_bytes(input);
+  ASSERT_TRUE(decoded.ybr_422());
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(decoded.grey8(0), &lo, &hi);
+  ASSERT_LE(hi - lo, 3) << "the fixture must leave the text out of the luminance";
+  veil::testing::Run r = deid_pixels(input, pixels(PixelMode::kAuto));
+  ASSERT_EQ(r.result.pixel_status, "cleaned");
+  cv::Mat bgr = decode_bytes(r.bytes).display8(0), hit;
+  cv::inRange(bgr, cv::Scalar(80, 180, 0), cv::Scalar(130, 220, 30), hit);  // the green, in BGR
+  EXPECT_EQ(cv::countNonZero(hit), 0) << "text pixels survived";
+}
+
 // An annotation block: a second line too short to count as text on its own (two small
 // digits) is masked because it sits under an accepted line in the same ink and size.
 TEST(PixelStage, ShortLineStackedUnderALineOfTextIsMasked) {
