@@ -18,7 +18,7 @@ struct Candidate {
   cv::Rect box;
   double ink = 0;  // median grey of its pixels
   int chars = 1;   // letters that touch form one component: its width says how many
-  bool ruled = false;  // a row of its strokes runs across most of its width (a grid, a frame, a ruler)
+  bool ruled = false;  // thin lines, one across most of its width (a grid, a frame, a ruler): see ruled()
 };
 
 double median(std::vector<double> v) {
@@ -284,9 +284,10 @@ std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat&
 
 const char* verdict(const LineCandidate& l, const DetectorParams& p) {
   // Letters cross about two strokes each, and are half to three quarters of their height wide:
-  // three or four crossings per height of width, six in condensed fonts. Dithering and fine
-  // texture cross many more.
-  if (l.transitions > 8) return "too many strokes";
+  // along a row, three or four crossings per height of width, six in condensed fonts. Dithering
+  // and fine texture cross many more. (A single narrow glyph, a 1 or an l, may cross more per
+  // width: it is judged with its row, see beside().)
+  if (l.transitions > 8 && l.box.width >= 2 * l.height) return "too many strokes";
   if (l.flat_ink) {
     // Strokes of one exact grey value, separated from the texture they were drawn over: what a
     // device draws. Anatomy, speckle and noise never hold one value along a row of glyphs, so

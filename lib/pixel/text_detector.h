@@ -29,7 +29,7 @@ struct LineCandidate {
   double surround = 0;     // stroke density just above and below / inside
   bool flat_ink = false;   // found among the pixels of one exact grey value (a drawn colour)
   bool high_contrast = false;  // found among the strokes of twice the contrast
-  bool ruled = false;      // one component with a row of strokes across most of its width (a grid, a frame)
+  bool ruled = false;      // one component of thin lines, one across most of its width (a grid, a frame)
   bool text = false;
   std::string rejected_because;
 };
