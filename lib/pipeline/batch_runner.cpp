@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/global_control.h>
-#include <opencv2/core/utility.hpp>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_pipeline.h>
+#include <opencv2/core/utility.hpp>
 
 #include <atomic>
 #include <condition_variable>
