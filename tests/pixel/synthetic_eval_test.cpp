@@ -245,6 +245,9 @@ TEST(PixelSynthetic, DrawnTextIsMaskedAndImagesWithoutTextAreUntouched) {
   // Another seed draws another set: a check that tuning on the fixed one did not overfit it.
   const char* seed = std::getenv("VEIL_PIXEL_EVAL_SEED");
   std::mt19937 rng(seed ? static_cast<std::mt19937::result_type>(std::strtoul(seed, nullptr, 10)) : 20261130u);
+  // The noise of the synthetic bases comes from OpenCV's own generator, which tests run before
+  // this one advance: back to the state it starts a process in, so a set is the same in any run.
+  cv::theRNG() = cv::RNG();
   std::string note;
   auto all = bases(rng, note);
   if (!note.empty()) std::printf("note: %s\n", note.c_str());
