@@ -30,6 +30,7 @@ struct LineCandidate {
   bool flat_ink = false;   // found among the pixels of one exact grey value (a drawn colour)
   bool high_contrast = false;  // found among the strokes of twice the contrast
   bool ruled = false;      // one component of thin lines, one across most of its width (a grid, a frame)
+  bool clump = false;      // one component of small bold letters run together, a word wide (see candidates())
   bool text = false;
   std::string rejected_because;
 };

@@ -1,6 +1,7 @@
 // The pixel stage's decisions, outputs and layouts, on images built in memory.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <gdcmAttribute.h>
 
 #include <opencv2/imgproc.hpp>
@@ -244,6 +245,24 @@ TEST(PixelStage, SmallBoldTextIsMasked) {
     auto cleaned = decode_bytes(r.bytes);
     cv::Mat ink = cleaned.plane(0)(cv::Rect(0, 0, 200, 20)) > 1000;
     EXPECT_EQ(cv::countNonZero(ink), 0) << "strokes of the text survived at " << cv::boundingRect(ink);
+  }
+}
+
+// At 8 to 12 pixels, thick strokes run a word's letters together into solid clumps: too thick
+// for strokes, or one piece too wide for a glyph. The gaps between and inside the letters still
+// break its rows.
+TEST(PixelStage, BoldLettersRunTogetherAreMasked) {
+  for (const char* word : {"DOE^JOHN", "ID 00461298", "KOWALSKI J"}) {
+    for (double scale : {0.55, 0.7}) {
+      SCOPED_TRACE(fmt::format("{} at {}", word, scale));
+      cv::Mat ct(160, 200, CV_16U, cv::Scalar(30));
+      cv::randu(ct(cv::Rect(0, 60, 200, 100)), cv::Scalar(0), cv::Scalar(1200));
+      cv::putText(ct, word, {6, 20}, cv::FONT_HERSHEY_PLAIN, scale, cv::Scalar(3000), 2, cv::LINE_8);
+      veil::testing::Run r = deid_pixels(make_dicom({ct}, "CT"), pixels(PixelMode::kAuto));
+      EXPECT_EQ(r.result.pixel_status, "cleaned");
+      cv::Mat ink = decode_bytes(r.bytes).plane(0)(cv::Rect(0, 0, 200, 40)) > 1000;
+      EXPECT_EQ(cv::countNonZero(ink), 0) << "strokes of the text survived at " << cv::boundingRect(ink);
+    }
   }
 }
 

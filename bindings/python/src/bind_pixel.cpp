@@ -123,6 +123,7 @@ void bind_pixel(py::module_& m) {
           d["flat_ink"] = l.flat_ink;
           d["high_contrast"] = l.high_contrast;
           d["ruled"] = l.ruled;
+          d["clump"] = l.clump;
           d["text"] = l.text;
           d["rejected_because"] = l.rejected_because;
           out.append(d);
