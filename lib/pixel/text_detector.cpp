@@ -262,9 +262,10 @@ double surround_density(const cv::Mat& strokes, const cv::Rect& box, double h) {
   return std::max(density(above), density(below)) / std::max(1e-6, inside);
 }
 
+using Group = std::vector<const Candidate*>;
+
 // Rows of candidates: similar heights, aligned tops or bottoms, one ink, close together.
-std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat& grey, const cv::Mat& strokes,
-                                      const DetectorParams& p) {
+std::vector<Group> group_lines(std::vector<Candidate>& cs, const cv::Mat& strokes, const DetectorParams& p) {
   std::sort(cs.begin(), cs.end(), [](const Candidate& a, const Candidate& b) { return a.box.x < b.box.x; });
   std::vector<int> parent(cs.size());
   std::iota(parent.begin(), parent.end(), 0);
@@ -273,38 +274,62 @@ std::vector<LineCandidate> group_lines(std::vector<Candidate> cs, const cv::Mat&
       if (cs[j].box.x > cs[i].box.br().x + p.max_char_height) break;
       if (linked(cs[i], cs[j], strokes)) parent[find(parent, static_cast<int>(i))] = find(parent, static_cast<int>(j));
     }
-  std::vector<std::vector<const Candidate*>> groups(cs.size());
+  std::vector<Group> groups(cs.size());
   for (std::size_t i = 0; i < cs.size(); ++i) groups[find(parent, static_cast<int>(i))].push_back(&cs[i]);
-  std::vector<LineCandidate> out;
-  for (const auto& g : groups) {
-    if (g.empty()) continue;
-    LineCandidate l;
-    l.box = g[0]->box;
-    std::vector<double> heights, bottoms, tops, inks;
-    for (const Candidate* c : g) {
-      l.chars += c->chars;
-      l.box |= c->box;
-      heights.push_back(c->box.height);
-      bottoms.push_back(c->box.br().y);
-      tops.push_back(c->box.y);
-      inks.push_back(c->ink);
-    }
-    l.components = static_cast<int>(g.size());
-    l.ruled = g.size() == 1 && g[0]->ruled;
-    l.clump = g.size() == 1 && g[0]->clump && l.box.width >= 5 * l.box.height;  // alone, a word's width
-    l.height = median(heights);
-    double bottom = median(bottoms), top = median(tops);
-    int aligned = 0;
-    for (const Candidate* c : g)
-      aligned += std::abs(c->box.br().y - bottom) <= 0.2 * l.height + 1 || std::abs(c->box.y - top) <= 0.2 * l.height + 1;
-    l.aligned = static_cast<double>(aligned) / static_cast<double>(g.size());
-    l.transitions = transitions_per_height(strokes, l.box, l.height);
-    l.ink = median(inks);
-    l.background = background_spread(grey, strokes, l.box, l.ink);
-    l.surround = surround_density(strokes, l.box, l.height);
-    out.push_back(l);
+  std::erase_if(groups, [](const Group& g) { return g.empty(); });
+  return groups;
+}
+
+// Whether a member of a row sits on its baseline or its top line.
+bool on_a_line(const Candidate& c, double top, double bottom, double height) {
+  return std::abs(c.box.br().y - bottom) <= 0.2 * height + 1 || std::abs(c.box.y - top) <= 0.2 * height + 1;
+}
+
+// A row's measurements.
+LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& strokes) {
+  LineCandidate l;
+  l.box = g[0]->box;
+  std::vector<double> heights, bottoms, tops, inks;
+  for (const Candidate* c : g) {
+    l.chars += c->chars;
+    l.box |= c->box;
+    heights.push_back(c->box.height);
+    bottoms.push_back(c->box.br().y);
+    tops.push_back(c->box.y);
+    inks.push_back(c->ink);
   }
-  return out;
+  l.components = static_cast<int>(g.size());
+  l.ruled = g.size() == 1 && g[0]->ruled;
+  l.clump = g.size() == 1 && g[0]->clump && l.box.width >= 5 * l.box.height;  // alone, a word's width
+  l.height = median(heights);
+  double bottom = median(bottoms), top = median(tops);
+  int aligned = 0;
+  for (const Candidate* c : g) aligned += on_a_line(*c, top, bottom, l.height);
+  l.aligned = static_cast<double>(aligned) / static_cast<double>(g.size());
+  l.transitions = transitions_per_height(strokes, l.box, l.height);
+  l.ink = median(inks);
+  l.background = background_spread(grey, strokes, l.box, l.ink);
+  l.surround = surround_density(strokes, l.box, l.height);
+  return l;
+}
+
+// The row without the members that are off both its lines or much taller than its letters,
+// when they are one or two and at most a quarter of it: a glyph joined to a rib or an edge
+// below it, a strip of an edge linked by one end. Empty when there is nothing to leave out.
+Group without_strays(const Group& g) {
+  std::vector<double> heights, bottoms, tops;
+  for (const Candidate* c : g) {
+    heights.push_back(c->box.height);
+    bottoms.push_back(c->box.br().y);
+    tops.push_back(c->box.y);
+  }
+  const double height = median(heights), bottom = median(bottoms), top = median(tops);
+  Group kept;
+  for (const Candidate* c : g)
+    if (on_a_line(*c, top, bottom, height) && c->box.height <= 1.3 * height) kept.push_back(c);
+  const std::size_t strays = g.size() - kept.size();
+  if (strays == 0 || strays > 2 || 4 * strays > g.size()) return {};
+  return kept;
 }
 
 const char* verdict(const LineCandidate& l, const DetectorParams& p) {
@@ -499,8 +524,9 @@ void join_neighbours(std::vector<LineCandidate>& rows) {
 // along their band. With `same`, `mask` holds the pixels of drawn colours only (see candidates()).
 void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const DetectorParams& p, const cv::Mat* same,
                std::vector<LineCandidate>& out, bool high_contrast = false) {
-  std::vector<LineCandidate> rows = group_lines(candidates(grey8, mask, bright, p, same), grey8, mask, p);
-  for (auto& l : rows) {
+  std::vector<Candidate> cs = candidates(grey8, mask, bright, p, same);
+  std::vector<LineCandidate> rows;
+  auto judge = [&](LineCandidate& l) {
     // Small bold text fills its box with strokes: its ground is the margin around it, if the
     // strokes stand well clear of it (dithering and fine texture fill boxes too, at less
     // contrast). Among the drawn colours a row without ground between its strokes stays a block
@@ -518,6 +544,20 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
     const char* why = verdict(l, p);
     l.text = why == nullptr;
     l.rejected_because = why ? why : "";
+  };
+  for (const Group& g : group_lines(cs, mask, p)) {
+    LineCandidate l = measure(g, grey8, mask);
+    judge(l);
+    // Judged again without a stray member or two, if that makes it a row of text on flat ground
+    // (over texture, rows of anatomy came out of leaving members out).
+    if (!l.text) {
+      if (const Group kept = without_strays(g); !kept.empty()) {
+        LineCandidate trimmed = measure(kept, grey8, mask);
+        judge(trimmed);
+        if (trimmed.text && trimmed.background <= 0.12) l = std::move(trimmed);
+      }
+    }
+    rows.push_back(std::move(l));
   }
   join_neighbours(rows);
   for (auto& l : rows) {

@@ -266,6 +266,20 @@ TEST(PixelStage, BoldLettersRunTogetherAreMasked) {
   }
 }
 
+// A thin dark edge just past a word's last letter, taller than the letters and standing above
+// the baseline, links to the word's row and stretches it to two lines: the row is judged again
+// without it, and the word is one row of text.
+TEST(PixelDetector, RowIsJudgedWithoutAStrayEdgeBesideIt) {
+  cv::Mat grey(300, 512, CV_8U, cv::Scalar(180));
+  cv::putText(grey, "ID 00451298", {216, 248}, cv::FONT_HERSHEY_COMPLEX, 1.0, cv::Scalar(0), 1, cv::LINE_8);
+  const cv::Rect word = cv::boundingRect(grey < 90);
+  cv::line(grey, {word.br().x + 6, 208}, {word.br().x + 10, 238}, cv::Scalar(0), 2, cv::LINE_8);
+  bool found = false;
+  for (const auto& l : pixel::explain_text(grey))
+    found = found || (l.text && (l.box & word) == word && l.box.height <= word.height + 2 && l.components >= 8);
+  EXPECT_TRUE(found) << "no row of text holds the word alone";
+}
+
 TEST(PixelStage, ImageWithoutTextKeepsItsPixelBytes) {
   auto input = make_dicom({us_frame()}, "US");
   auto in_file = read_back(input);
