@@ -280,32 +280,42 @@ std::vector<Group> group_lines(std::vector<Candidate>& cs, const cv::Mat& stroke
   return groups;
 }
 
-// Whether a member of a row sits on its baseline or its top line.
-bool on_a_line(const Candidate& c, double top, double bottom, double height) {
-  return std::abs(c.box.br().y - bottom) <= 0.2 * height + 1 || std::abs(c.box.y - top) <= 0.2 * height + 1;
-}
+// A row's letter height (median) and its top line and baseline (median tops and bottoms).
+struct RowLines {
+  double height = 0, top = 0, bottom = 0;
+
+  explicit RowLines(const Group& g) {
+    std::vector<double> heights, tops, bottoms;
+    for (const Candidate* c : g) {
+      heights.push_back(c->box.height);
+      tops.push_back(c->box.y);
+      bottoms.push_back(c->box.br().y);
+    }
+    height = median(heights), top = median(tops), bottom = median(bottoms);
+  }
+  // Whether a member sits on the baseline or the top line.
+  bool on_one(const Candidate& c) const {
+    return std::abs(c.box.br().y - bottom) <= 0.2 * height + 1 || std::abs(c.box.y - top) <= 0.2 * height + 1;
+  }
+};
 
 // A row's measurements.
 LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& strokes) {
   LineCandidate l;
   l.box = g[0]->box;
-  std::vector<double> heights, bottoms, tops, inks;
+  std::vector<double> inks;
   for (const Candidate* c : g) {
     l.chars += c->chars;
     l.box |= c->box;
-    heights.push_back(c->box.height);
-    bottoms.push_back(c->box.br().y);
-    tops.push_back(c->box.y);
     inks.push_back(c->ink);
   }
   l.components = static_cast<int>(g.size());
   l.ruled = g.size() == 1 && g[0]->ruled;
   l.clump = g.size() == 1 && g[0]->clump && l.box.width >= 5 * l.box.height;  // alone, a word's width
-  l.height = median(heights);
-  double bottom = median(bottoms), top = median(tops);
-  int aligned = 0;
-  for (const Candidate* c : g) aligned += on_a_line(*c, top, bottom, l.height);
-  l.aligned = static_cast<double>(aligned) / static_cast<double>(g.size());
+  const RowLines lines(g);
+  l.height = lines.height;
+  l.aligned = static_cast<double>(std::count_if(g.begin(), g.end(), [&](const Candidate* c) { return lines.on_one(*c); })) /
+              static_cast<double>(g.size());
   l.transitions = transitions_per_height(strokes, l.box, l.height);
   l.ink = median(inks);
   l.background = background_spread(grey, strokes, l.box, l.ink);
@@ -317,16 +327,11 @@ LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& stroke
 // when they are one or two and at most a quarter of it: a glyph joined to a rib or an edge
 // below it, a strip of an edge linked by one end. Empty when there is nothing to leave out.
 Group without_strays(const Group& g) {
-  std::vector<double> heights, bottoms, tops;
-  for (const Candidate* c : g) {
-    heights.push_back(c->box.height);
-    bottoms.push_back(c->box.br().y);
-    tops.push_back(c->box.y);
-  }
-  const double height = median(heights), bottom = median(bottoms), top = median(tops);
+  if (g.size() < 4) return {};  // a quarter of a shorter row is less than one member
+  const RowLines lines(g);
   Group kept;
   for (const Candidate* c : g)
-    if (on_a_line(*c, top, bottom, height) && c->box.height <= 1.3 * height) kept.push_back(c);
+    if (lines.on_one(*c) && c->box.height <= 1.3 * lines.height) kept.push_back(c);
   const std::size_t strays = g.size() - kept.size();
   if (strays == 0 || strays > 2 || 4 * strays > g.size()) return {};
   return kept;
