@@ -415,7 +415,9 @@ bool stacked(const LineCandidate& line, const LineCandidate& part) {
 }
 
 // Grows an accepted row sideways over columns that hold strokes of its ink inside its band and
-// nothing just above or below it: the punctuation and short words it did not take in.
+// nothing just above or below it: the punctuation and short words it did not take in. Where the
+// band runs over ground as bright (or dark) as its ink, the row may go on unseen: it is crossed
+// (up to ten letter heights) to the strokes beyond it, and a letter cut by its edge is taken in.
 void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, bool bright) {
   const int y0 = line.box.y, y1 = line.box.br().y;
   auto column_holds_text = [&](int x) {
@@ -427,18 +429,52 @@ void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, bo
         return true;
     return false;
   };
-  const int max_gap = static_cast<int>(1.2 * line.height) + 1;
-  int right = line.box.br().x;
-  for (int x = right, gap = 0; x < strokes.cols && gap <= max_gap; ++x) {
-    if (column_holds_text(x)) right = x + 1, gap = 0;
-    else ++gap;
-  }
-  int left = line.box.x;
-  for (int x = left - 1, gap = 0; x >= 0 && gap <= max_gap; --x) {
-    if (column_holds_text(x)) left = x, gap = 0;
-    else ++gap;
-  }
-  line.box = cv::Rect(left, y0, right - left, y1 - y0);
+  // Ground of the ink's own shade in a column of the band: text there cannot be told from it.
+  // It counts only where the row's own ground (between its strokes, and above or below its end)
+  // is not of that shade: else the row is the gaps between the letters of a text of the other
+  // polarity, and the ground around that text is what matches it.
+  auto alike = [&](int y, int x) { return std::abs(grey.at<unsigned char>(y, x) - line.ink) <= 20; };
+  auto shade = [&](int x) {
+    int same = 0;
+    for (int y = y0; y < y1; ++y) same += alike(y, x);
+    return static_cast<double>(same) / (y1 - y0);
+  };
+  int ground = 0;
+  const bool stands_out = background_spread(grey, strokes, line.box, line.ink, &ground) < 1e8 &&
+                          std::abs(ground - line.ink) >= 40;
+  // Whether the ground just above or just below the row's last letter height, from column `end`
+  // back by `step`, is mostly not of the ink's shade.
+  auto ends_on_ground = [&](int end, int step) {
+    std::array<int, 2> same{}, all{};
+    for (int i = 0; i < static_cast<int>(line.height); ++i) {
+      const int x = end - step * i;
+      if (x < 0 || x >= grey.cols) break;
+      for (int side = 0; side < 2; ++side)
+        if (const int y = side ? y1 + 1 : y0 - 2; y >= 0 && y < grey.rows) same[side] += alike(y, x), ++all[side];
+    }
+    return (all[0] > 0 && 2 * same[0] < all[0]) || (all[1] > 0 && 2 * same[1] < all[1]);
+  };
+  const int max_gap = static_cast<int>(1.2 * line.height) + 1, max_hidden = static_cast<int>(10 * line.height);
+  const int letter = static_cast<int>(line.height);
+  auto inside = [&](int x) { return x >= 0 && x < grey.cols; };
+  // The outermost column of the row's text from its edge column `last`, going by `step`.
+  auto grow = [&](int last, int step) {
+    const bool may_hide = stands_out && ends_on_ground(last, step);
+    for (int x = last + step, gap = 0, hidden = 0; inside(x) && gap <= max_gap && hidden <= max_hidden; x += step) {
+      if (column_holds_text(x)) last = x, gap = 0, hidden = 0;
+      else if (may_hide && shade(x) >= 0.9) ++hidden;
+      else ++gap;
+    }
+    if (!may_hide) return last;
+    // A letter cut by an edge of ground of the ink's shade just after the last strokes: the
+    // columns that shade takes a third of the band or more, up to a letter height.
+    int x = last + step;
+    for (int skipped = 0; skipped < 3 && inside(x) && shade(x) < 0.3; ++skipped) x += step;
+    for (int taken = 0; taken < letter && inside(x) && shade(x) >= 0.3; ++taken) last = x, x += step;
+    return last;
+  };
+  const int right = grow(line.box.br().x - 1, 1), left = grow(line.box.x, -1);
+  line.box = cv::Rect(left, y0, right + 1 - left, y1 - y0);
 }
 
 // The grey levels an image uses at all.

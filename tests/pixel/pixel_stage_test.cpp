@@ -280,6 +280,30 @@ TEST(PixelDetector, RowIsJudgedWithoutAStrayEdgeBesideIt) {
   EXPECT_TRUE(found) << "no row of text holds the word alone";
 }
 
+// White text running across a white disc: its middle cannot be seen there, its ends can, on
+// either side, and the disc's edge cuts letters in two. The row found on one side is carried
+// across the disc to the letters on the other, and over a cut letter.
+TEST(PixelStage, TextCrossingGroundOfItsOwnShadeIsMaskedOnBothSides) {
+  struct Case {
+    const char* text;
+    int font, cut, radius;  // the disc's left edge `cut` pixels into the text
+  };
+  for (const Case& c : {Case{"ST MARY HOSP", cv::FONT_HERSHEY_COMPLEX, 42, 85}, Case{"ST MARY HOSP", cv::FONT_HERSHEY_SIMPLEX, 30, 85},
+                        Case{"12 APR 2019", cv::FONT_HERSHEY_COMPLEX, 48, 70}, Case{"12 APR 2019", cv::FONT_HERSHEY_SIMPLEX, 54, 70},
+                        Case{"DOB 03.07.1961", cv::FONT_HERSHEY_COMPLEX, 54, 85}}) {
+    SCOPED_TRACE(fmt::format("{} font {} cut {}", c.text, c.font, c.cut));
+    cv::Mat rf(200, 400, CV_8U, cv::Scalar(0));
+    cv::circle(rf, {10 + c.cut + c.radius, 100}, c.radius, cv::Scalar(255), -1, cv::LINE_8);
+    cv::Mat drawn = rf.clone();
+    cv::putText(drawn, c.text, {10, 60}, c.font, 0.9, cv::Scalar(255), 1, cv::LINE_8);
+    const cv::Mat ink = drawn != rf;  // what a reader sees of the text: its ends, outside the disc
+    veil::testing::Run r = deid_pixels(make_dicom({drawn}, "RF"), pixels(PixelMode::kAuto));
+    ASSERT_EQ(r.result.pixel_status, "cleaned");
+    const cv::Mat left = (decode_bytes(r.bytes).plane(0) == 255) & ink;
+    EXPECT_EQ(cv::countNonZero(left), 0) << "ink of the text survived at " << cv::boundingRect(left);
+  }
+}
+
 TEST(PixelStage, ImageWithoutTextKeepsItsPixelBytes) {
   auto input = make_dicom({us_frame()}, "US");
   auto in_file = read_back(input);
