@@ -561,6 +561,39 @@ void join_neighbours(std::vector<LineCandidate>& rows) {
   }
 }
 
+// Three or more short rows stacked in one ink and letter height on flat ground, aligned on their
+// left or right ends, two of them of two glyphs or more: a block of annotation lines ("F 3",
+// "G 45", "D 12") none of which is long enough to count alone.
+void find_blocks(std::vector<LineCandidate>& rows) {
+  auto short_line = [](const LineCandidate& l) {
+    return !l.text && l.rejected_because == "few letters" && l.background <= 0.05 && l.box.height <= 1.3 * l.height;
+  };
+  auto stack = [](const LineCandidate& a, const LineCandidate& b) {
+    const double h = std::max(a.height, b.height);
+    if (std::abs(a.ink - b.ink) > 24 || std::abs(a.height - b.height) > 0.3 * h) return false;
+    const int gap = std::max(a.box.y - b.box.br().y, b.box.y - a.box.br().y);
+    const bool aligned = std::abs(a.box.x - b.box.x) <= 0.5 * h || std::abs(a.box.br().x - b.box.br().x) <= 0.5 * h;
+    return aligned && gap >= 0 && gap <= 0.8 * h;
+  };
+  std::vector<int> parent(rows.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    for (std::size_t j = i + 1; j < rows.size() && short_line(rows[i]); ++j)
+      if (short_line(rows[j]) && stack(rows[i], rows[j])) parent[find(parent, static_cast<int>(i))] = find(parent, static_cast<int>(j));
+  std::vector<int> lines(rows.size()), several(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const int root = find(parent, static_cast<int>(i));
+    ++lines[static_cast<std::size_t>(root)];
+    several[static_cast<std::size_t>(root)] += rows[i].components >= 2;
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto root = static_cast<std::size_t>(find(parent, static_cast<int>(i)));
+    if (lines[root] < 3 || several[root] < 2) continue;
+    rows[i].text = true;
+    rows[i].rejected_because = "a line of a block";
+  }
+}
+
 // Rows among the components of `mask`, judged; accepted ones grown over their neighbours and
 // along their band. With `same`, `mask` holds the pixels of drawn colours only (see candidates()).
 void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const DetectorParams& p, const cv::Mat* same,
@@ -600,6 +633,7 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
     }
     rows.push_back(std::move(l));
   }
+  find_blocks(rows);
   join_neighbours(rows);
   for (auto& l : rows) {
     if (l.text && l.rejected_because.empty()) extend(l, grey8, mask, bright);

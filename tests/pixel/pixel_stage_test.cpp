@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <array>
+
 #include "../unit/test_support.h"
 #include "pixel/ocr.h"
 #include "pixel/pixel_cleaner.h"
@@ -278,6 +280,31 @@ TEST(PixelDetector, RowIsJudgedWithoutAStrayEdgeBesideIt) {
   for (const auto& l : pixel::explain_text(grey))
     found = found || (l.text && (l.box & word) == word && l.box.height <= word.height + 2 && l.components >= 8);
   EXPECT_TRUE(found) << "no row of text holds the word alone";
+}
+
+// A block of short lines stacked tight ("R 2", "L", "45"), none long enough to be a row of
+// text alone.
+TEST(PixelDetector, BlockOfShortLinesIsText) {
+  using Lines = std::array<const char*, 3>;
+  struct Case {
+    Lines lines;
+    int font;
+    double scale;
+  };
+  const Lines r2{"R 2", "L", "45"}, ap{"AP", "12", "3D"};
+  for (const Case& c : {Case{r2, cv::FONT_HERSHEY_SIMPLEX, 0.4}, Case{r2, cv::FONT_HERSHEY_SIMPLEX, 0.6},
+                        Case{r2, cv::FONT_HERSHEY_DUPLEX, 0.5}, Case{ap, cv::FONT_HERSHEY_SIMPLEX, 0.4},
+                        Case{ap, cv::FONT_HERSHEY_DUPLEX, 0.4}, Case{ap, cv::FONT_HERSHEY_DUPLEX, 0.6}}) {
+    SCOPED_TRACE(fmt::format("{} font {} scale {}", c.lines[0], c.font, c.scale));
+    cv::Mat grey(160, 200, CV_8U, cv::Scalar(0));
+    int baseline = 0;
+    const int pitch = cv::getTextSize("F 3", c.font, c.scale, 1, &baseline).height + 3 + baseline / 2;
+    for (std::size_t i = 0; i < 3; ++i)
+      cv::putText(grey, c.lines[i], {10, 20 + static_cast<int>(i) * pitch}, c.font, c.scale, cv::Scalar(255), 1, cv::LINE_AA);
+    cv::Mat left = grey > 60;
+    for (const cv::Rect& box : pixel::detect_text(grey)) left(box).setTo(0);
+    EXPECT_EQ(cv::countNonZero(left), 0) << "strokes of the block outside the boxes at " << cv::boundingRect(left);
+  }
 }
 
 // White text running across a white disc: its middle cannot be seen there, its ends can, on
