@@ -565,32 +565,38 @@ void join_neighbours(std::vector<LineCandidate>& rows) {
 // left or right ends, two of them of two glyphs or more: a block of annotation lines ("F 3",
 // "G 45", "D 12") none of which is long enough to count alone.
 void find_blocks(std::vector<LineCandidate>& rows) {
-  auto short_line = [](const LineCandidate& l) {
-    return !l.text && l.rejected_because == "few letters" && l.background <= 0.05 && l.box.height <= 1.3 * l.height;
-  };
-  auto stack = [](const LineCandidate& a, const LineCandidate& b) {
-    const double h = std::max(a.height, b.height);
-    if (std::abs(a.ink - b.ink) > 24 || std::abs(a.height - b.height) > 0.3 * h) return false;
-    const int gap = std::max(a.box.y - b.box.br().y, b.box.y - a.box.br().y);
-    const bool aligned = std::abs(a.box.x - b.box.x) <= 0.5 * h || std::abs(a.box.br().x - b.box.br().x) <= 0.5 * h;
-    return aligned && gap >= 0 && gap <= 0.8 * h;
-  };
-  std::vector<int> parent(rows.size());
-  std::iota(parent.begin(), parent.end(), 0);
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    for (std::size_t j = i + 1; j < rows.size() && short_line(rows[i]); ++j)
-      if (short_line(rows[j]) && stack(rows[i], rows[j])) parent[find(parent, static_cast<int>(i))] = find(parent, static_cast<int>(j));
-  std::vector<int> lines(rows.size()), several(rows.size());
+  std::vector<int> lines;  // the short rows on flat ground, top to bottom
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const int root = find(parent, static_cast<int>(i));
-    ++lines[static_cast<std::size_t>(root)];
-    several[static_cast<std::size_t>(root)] += rows[i].components >= 2;
+    const LineCandidate& l = rows[i];
+    if (!l.text && l.rejected_because == "few letters" && l.background <= 0.05 && l.box.height <= 1.3 * l.height)
+      lines.push_back(static_cast<int>(i));
   }
-  for (std::size_t i = 0; i < rows.size(); ++i) {
+  std::sort(lines.begin(), lines.end(), [&](int a, int b) { return rows[static_cast<std::size_t>(a)].box.y < rows[static_cast<std::size_t>(b)].box.y; });
+  std::vector<int> parent(lines.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const LineCandidate& a = rows[static_cast<std::size_t>(lines[i])];
+    for (std::size_t j = i + 1; j < lines.size(); ++j) {
+      const LineCandidate& b = rows[static_cast<std::size_t>(lines[j])];
+      const int gap = b.box.y - a.box.br().y;  // b starts no higher than a
+      if (gap > 1.2 * a.height) break;        // nor can any row after it stack on a
+      const double h = std::max(a.height, b.height);
+      const bool aligned = std::abs(a.box.x - b.box.x) <= 0.5 * h || std::abs(a.box.br().x - b.box.br().x) <= 0.5 * h;
+      if (aligned && gap >= 0 && gap <= 0.8 * h && std::abs(a.ink - b.ink) <= 24 && std::abs(a.height - b.height) <= 0.3 * h)
+        parent[static_cast<std::size_t>(find(parent, static_cast<int>(i)))] = find(parent, static_cast<int>(j));
+    }
+  }
+  std::vector<int> count(lines.size()), several(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto root = static_cast<std::size_t>(find(parent, static_cast<int>(i)));
-    if (lines[root] < 3 || several[root] < 2) continue;
-    rows[i].text = true;
-    rows[i].rejected_because = "a line of a block";
+    ++count[root];
+    several[root] += rows[static_cast<std::size_t>(lines[i])].components >= 2;
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto root = static_cast<std::size_t>(find(parent, static_cast<int>(i)));
+    if (count[root] < 3 || several[root] < 2) continue;
+    rows[static_cast<std::size_t>(lines[i])].text = true;
+    rows[static_cast<std::size_t>(lines[i])].rejected_because = "a line of a block";
   }
 }
 
