@@ -403,15 +403,21 @@ bool beside(const LineCandidate& line, const LineCandidate& part) {
   return gap <= 1.5 * line.height;
 }
 
+// Whether two rows are lines of one block: one ink, letter heights within 30% of `h`, one just
+// above the other (at most 0.8 `h` between them).
+bool one_above_other(const LineCandidate& a, const LineCandidate& b, double h) {
+  if (std::abs(a.ink - b.ink) > 24 || std::abs(a.height - b.height) > 0.3 * h) return false;
+  const int gap = std::max(a.box.y - b.box.br().y, b.box.y - a.box.br().y);
+  return gap >= 0 && gap <= 0.8 * h;
+}
+
 // A short row just above or below an accepted row, in its ink and letter height, within its
 // width: the next line of an annotation block (a second line of two words, a number above).
 bool stacked(const LineCandidate& line, const LineCandidate& part) {
   if (part.rejected_because != "few letters" && part.rejected_because != "small on a busy background") return false;
-  if (part.components < 2 || part.background > 0.5 || std::abs(part.ink - line.ink) > 24) return false;
-  if (std::abs(part.height - line.height) > 0.3 * line.height) return false;
-  int gap = std::max(part.box.y - line.box.br().y, line.box.y - part.box.br().y);
+  if (part.components < 2 || part.background > 0.5) return false;
   bool overlaps = part.box.x < line.box.br().x && part.box.br().x > line.box.x;
-  return overlaps && gap >= 0 && gap <= 0.8 * line.height;
+  return overlaps && one_above_other(line, part, line.height);
 }
 
 // Grows an accepted row sideways over columns that hold strokes of its ink inside its band and
@@ -571,18 +577,18 @@ void find_blocks(std::vector<LineCandidate>& rows) {
     if (!l.text && l.rejected_because == "few letters" && l.background <= 0.05 && l.box.height <= 1.3 * l.height)
       lines.push_back(static_cast<int>(i));
   }
-  std::sort(lines.begin(), lines.end(), [&](int a, int b) { return rows[static_cast<std::size_t>(a)].box.y < rows[static_cast<std::size_t>(b)].box.y; });
+  auto row = [&](int i) -> const LineCandidate& { return rows[static_cast<std::size_t>(i)]; };
+  std::sort(lines.begin(), lines.end(), [&](int a, int b) { return row(a).box.y < row(b).box.y; });
   std::vector<int> parent(lines.size());
   std::iota(parent.begin(), parent.end(), 0);
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const LineCandidate& a = rows[static_cast<std::size_t>(lines[i])];
+    const LineCandidate& a = row(lines[i]);
     for (std::size_t j = i + 1; j < lines.size(); ++j) {
-      const LineCandidate& b = rows[static_cast<std::size_t>(lines[j])];
-      const int gap = b.box.y - a.box.br().y;  // b starts no higher than a
-      if (gap > 1.2 * a.height) break;        // nor can any row after it stack on a
+      const LineCandidate& b = row(lines[j]);  // it starts no higher than a
+      if (b.box.y - a.box.br().y > 1.2 * a.height) break;  // too far below a to stack on it, as all after it
       const double h = std::max(a.height, b.height);
       const bool aligned = std::abs(a.box.x - b.box.x) <= 0.5 * h || std::abs(a.box.br().x - b.box.br().x) <= 0.5 * h;
-      if (aligned && gap >= 0 && gap <= 0.8 * h && std::abs(a.ink - b.ink) <= 24 && std::abs(a.height - b.height) <= 0.3 * h)
+      if (aligned && one_above_other(a, b, h))
         parent[static_cast<std::size_t>(find(parent, static_cast<int>(i)))] = find(parent, static_cast<int>(j));
     }
   }
@@ -590,7 +596,7 @@ void find_blocks(std::vector<LineCandidate>& rows) {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto root = static_cast<std::size_t>(find(parent, static_cast<int>(i)));
     ++count[root];
-    several[root] += rows[static_cast<std::size_t>(lines[i])].components >= 2;
+    several[root] += row(lines[i]).components >= 2;
   }
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto root = static_cast<std::size_t>(find(parent, static_cast<int>(i)));
