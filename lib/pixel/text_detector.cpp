@@ -20,6 +20,7 @@ struct Candidate {
   int chars = 1;   // letters that touch form one component: its width says how many
   bool ruled = false;  // thin lines, one across most of its width (a grid, a frame, a ruler): see ruled()
   bool clump = false;  // small bold letters run together into one solid piece: see broken_by_letters()
+  bool slender = true;  // strokes at most 0.3 of its height + 2 thick: see candidates()
 };
 
 double median(std::vector<double> v) {
@@ -91,6 +92,17 @@ bool ruled(const cv::Mat& shape, int area) {
   return false;
 }
 
+// Whether a component's pixels lie along one straight line: across it they spread less than a
+// tenth of what they spread along it.
+bool straight(const cv::Mat& shape) {
+  const cv::Moments m = cv::moments(shape, true);
+  if (m.m00 <= 0) return false;
+  const double xx = m.mu20 / m.m00, yy = m.mu02 / m.m00, xy = m.mu11 / m.m00;
+  const double mean = (xx + yy) / 2, half = std::sqrt((xx - yy) * (xx - yy) / 4 + xy * xy);
+  const double along = mean + half, across = std::max(0.0, mean - half);  // variances on the two axes
+  return across <= 0.01 * along;  // spreads (square roots) within a tenth
+}
+
 // Whether a component wider than five times its height (see candidates()) is letters run
 // together (small bold text: a name, a date with its dashes) rather than a line or a ruler: it
 // is not ruled, and across its middle it crosses strokes as often as text does, about two per
@@ -144,7 +156,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     const bool wide = box.width > 5 * box.height;  // a line, a ruler, or bold letters run together
     double fill = static_cast<double>(area) / box.area();
     // In one drawn colour, small bold letters that run together into one block are still text.
-    if (fill > (same || box.height <= 12 ? 0.9 : 0.8) || fill < 0.05) continue;
+    if (fill > (same || box.height <= 12 ? 0.9 : 0.8) || fill < 0.02) continue;
     if (same && cv::countNonZero((*same)(box)) > 0.8 * box.area()) continue;
     // The component alone, with a pixel of ground around it, and the grey levels of its pixels.
     shape.create(box.height + 2, box.width + 2, CV_8U);
@@ -156,11 +168,13 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
       const unsigned char* g = grey.ptr<unsigned char>(r.y);
       for (int x = r.begin; x < r.end; ++x) ++levels[g[x]];
     }
+    // Sparser than a glyph: only a thin straight line (a slash) drawn across a box.
+    if (fill < 0.05 && !straight(shape)) continue;
     bool thin = !wide || letters_run_together(shape, area);
     const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
+    double thickest = -1;  // half the thickest stroke, where measured
     if (thin && !within_steps_of_ground(shape, static_cast<int>(too_thick / 2))) {  // else thin whatever the distances say
       cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
-      double thickest = 0;
       cv::minMaxLoc(dist, nullptr, &thickest);
       thin = 2 * thickest <= too_thick;
     }
@@ -172,7 +186,17 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
     double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
     Candidate c{box, ink, 1, ruled(shape, area), clump};
-    if (box.width > 1.2 * box.height) c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
+    // Drawn strokes are a fraction of a glyph's height thick; a clump of blobs (vessels seen
+    // end-on, merged dots) is thicker, though thin enough above (see verdict(): a lone pair).
+    const double slim = 0.3 * box.height + 2;
+    if (thickest < 0 && !within_steps_of_ground(shape, static_cast<int>(slim / 2))) {
+      cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
+      cv::minMaxLoc(dist, nullptr, &thickest);
+    }
+    c.slender = 2 * thickest <= slim;
+    // A wide component along one straight line is one stroke (a line drawn aslant), not letters.
+    if (box.width > 1.2 * box.height && !straight(shape))
+      c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
     out.push_back(c);
   }
   return out;
@@ -262,6 +286,30 @@ double surround_density(const cv::Mat& strokes, const cv::Rect& box, double h) {
   return std::max(density(above), density(below)) / std::max(1e-6, inside);
 }
 
+// How far the bands just above and just below a row are from its ground: over the pixels of
+// each band that are not strokes, the median distance of their grey from the row's ground level
+// (scaled as a standard deviation), relative to the row's contrast; the larger of the two.
+double ground_beyond(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& box, double h, double ink, int ground) {
+  const cv::Rect frame(0, 0, grey.cols, grey.rows);
+  const int band = std::max(3, static_cast<int>(0.5 * h));
+  double worst = 0;
+  for (const cv::Rect side : {cv::Rect(box.x, box.y - band - 1, box.width, band), cv::Rect(box.x, box.br().y + 1, box.width, band)}) {
+    const cv::Rect r = side & frame;
+    if (r.empty()) continue;
+    std::array<int, 256> distance{};
+    long count = 0;
+    for (int y = r.y; y < r.br().y; ++y) {
+      const unsigned char* g = grey.ptr<unsigned char>(y);
+      const unsigned char* s = strokes.ptr<unsigned char>(y);
+      for (int x = r.x; x < r.br().x; ++x)
+        if (!s[x]) ++distance[std::abs(g[x] - ground)], ++count;
+    }
+    if (count < 10) continue;
+    worst = std::max(worst, 1.4826 * median_of(distance, count) / std::max(1.0, std::abs(ink - ground)));
+  }
+  return worst;
+}
+
 using Group = std::vector<const Candidate*>;
 
 // Rows of candidates: similar heights, aligned tops or bottoms, one ink, close together.
@@ -310,6 +358,7 @@ LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& stroke
     inks.push_back(c->ink);
   }
   l.components = static_cast<int>(g.size());
+  l.slender = std::all_of(g.begin(), g.end(), [](const Candidate* c) { return c->slender; });
   l.ruled = g.size() == 1 && g[0]->ruled;
   l.clump = g.size() == 1 && g[0]->clump && l.box.width >= 5 * l.box.height;  // alone, a word's width
   const RowLines lines(g);
@@ -318,7 +367,10 @@ LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& stroke
               static_cast<double>(g.size());
   l.transitions = transitions_per_height(strokes, l.box, l.height);
   l.ink = median(inks);
-  l.background = background_spread(grey, strokes, l.box, l.ink);
+  int ground = 0;
+  l.background = background_spread(grey, strokes, l.box, l.ink, &ground);
+  l.beyond = ground_beyond(grey, strokes, l.box, l.height, l.ink, ground);
+  l.ground = ground;
   l.surround = surround_density(strokes, l.box, l.height);
   return l;
 }
@@ -337,7 +389,12 @@ Group without_strays(const Group& g) {
   return kept;
 }
 
-const char* verdict(const LineCandidate& l, const DetectorParams& p) {
+// Why a row is not text (nullptr when it is: then `taken` names the rule that took it).
+const char* verdict(const LineCandidate& l, const DetectorParams& p, const char*& taken) {
+  auto text = [&](const char* rule) -> const char* {
+    taken = rule;
+    return nullptr;
+  };
   // Letters cross about two strokes each, and are half to three quarters of their height wide:
   // along a row, three or four crossings per height of width, six in condensed fonts. Dithering
   // and fine texture cross many more. (A single narrow glyph, a 1 or an l, may cross more per
@@ -351,12 +408,12 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
     if (l.background >= 1e8) return "no ground between strokes";
     // A word in one piece: only on a clean ground with nothing drawn above or below it.
     bool joined = l.components == 1 && l.chars >= 4 && (l.transitions >= 1.5 || l.clump) && l.surround <= 0.1 && l.background <= 0.05;
-    if (joined) return nullptr;
+    if (joined) return text("flat-joined");
     if (l.chars < p.min_chars || l.components < 2) return "few letters";
     if (l.box.height > 1.8 * l.height) return "not one line";
     if (l.aligned < 0.7) return "no baseline";
     if (l.transitions < 0.6) return "few strokes";
-    return nullptr;
+    return text("flat-row");
   }
   // A word whose letters touch (bold or small text) is one wide component full of strokes, or
   // a clump broken by the gaps of its letters.
@@ -364,33 +421,47 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p) {
                      l.surround <= 0.1;
   // (Among the strongest strokes the lattice of a test pattern or a frame stands alone as well:
   // a joined word there has no row of strokes running across it.)
-  if (joined_word && !(l.high_contrast && l.ruled)) return nullptr;
+  if (joined_word && !(l.high_contrast && l.ruled)) return text("joined-word");
   // Among the strongest strokes bone edges, air cells and test-pattern borders also stand
   // alone: only a long straight row (or a joined word, above) counts there.
   if (l.high_contrast && (l.components < 4 || l.aligned < 0.9)) return "short row of strong strokes";
-  // Two glyphs alone on a flat ground (an age, a day, the halves of a monospaced date) are text.
-  bool lone_pair = l.components == 2 && l.height >= 10 && l.background <= 0.05 && l.surround <= 0.1 &&
-                   l.box.height <= 1.3 * l.height;
-  if (lone_pair) return nullptr;
+  // Two glyphs alone on a flat ground (an age, a day, the halves of a monospaced date) are text;
+  // the ground must go on around them (not two grains at the edge of an ultrasound fan, black
+  // on one side only), and their strokes be drawn ones (not two clusters of vessel dots).
+  bool lone_pair = l.components == 2 && l.height >= 10 && l.background <= 0.05 && l.beyond <= 0.5 && l.surround <= 0.1 &&
+                   l.slender && l.box.height <= 1.3 * l.height;
+  if (lone_pair) return text("lone-pair");
   if (l.chars < p.min_chars || l.components < 2 || (l.components == 2 && l.chars < p.min_chars + 1)) return "few letters";
   if (l.box.height > 1.8 * l.height) return "not one line";
   if (l.aligned < 0.7) return "no baseline";
   // Glyphs on a flat ground need fewer strokes: narrow digits (1) and separators spread a row.
   if (l.transitions < (l.background <= 0.05 ? 0.6 : 1.0)) return "few strokes";
-  // Small rows of two to four are what speckle makes by chance: only on a clean background.
+  // Small rows of two to four are what speckle makes by chance: only on a clean background
+  // (and a row of two only if that ground goes on around it: not two grains at a fan's edge).
   if ((l.components <= 2 || (l.components <= 4 && l.height < 10)) && l.background > 0.15)
     return "small on a busy background";
-  if (l.background <= 0.12) return nullptr;  // strokes on a flat background: text wherever it is
+  if (l.components <= 2 && l.beyond > 0.3) return "small on a busy background";
+  // Strokes of little contrast with their ground (less than 1.75 times the threshold) are what
+  // speckle grains and the gaps between letters make: only on a flat ground that goes on around
+  // the row.
+  if (std::abs(l.ink - l.ground) < 1.75 * p.contrast && !(l.background <= 0.12 && l.beyond <= 0.15))
+    return "faint on texture";
+  // Strokes on a flat background are text wherever they are, if that ground goes on above and
+  // below the row. Flat only between the strokes (speckle grains along the edge of a fan, or
+  // along a bright line drawn over speckle, which is then their ground), the row must stand
+  // apart from what is around it.
+  if (l.background <= 0.12 && l.beyond > 0.5 && l.surround > 0.2) return "ground on one side";
+  if (l.background <= 0.12 && l.beyond <= 0.5) return text("flat-ground");
   // A straight row of letters with nothing drawn just above or below it is text whatever lies
   // under it. (Long straight rows with strokes around them are not: noise makes those.)
-  if (l.aligned >= 0.9 && l.components >= 4 && l.height >= 10 && l.surround <= 0.1) return nullptr;
+  if (l.aligned >= 0.9 && l.components >= 4 && l.height >= 10 && l.surround <= 0.1) return text("straight-clear");
   // Over anatomy or speckle a row must stand apart from what is above and below it, or be
   // long and straight.
   bool strong = l.components >= 6 && l.aligned >= 0.9 && l.box.height <= 1.4 * l.height;
   bool isolated = l.surround <= 0.25 && l.components >= 3 && l.height >= 10;
   if (l.background > (isolated || strong ? 1.0 : 0.3)) return "busy background";
   if (l.surround > (strong ? 0.5 : 0.35)) return "textured surroundings";
-  return nullptr;
+  return text("stands-apart");
 }
 
 // Words of one or two letters, and parts a row was split into, next to an accepted row.
@@ -627,9 +698,11 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
     }
     l.flat_ink = same != nullptr;
     l.high_contrast = high_contrast;
-    const char* why = verdict(l, p);
+    const char* taken = "";
+    const char* why = verdict(l, p, taken);
     l.text = why == nullptr;
     l.rejected_because = why ? why : "";
+    l.accepted_because = why ? "" : taken;
   };
   for (const Group& g : group_lines(cs, mask, p)) {
     LineCandidate l = measure(g, grey8, mask);
@@ -640,7 +713,15 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
       if (const Group kept = without_strays(g); !kept.empty()) {
         LineCandidate trimmed = measure(kept, grey8, mask);
         judge(trimmed);
-        if (trimmed.text && trimmed.background <= 0.12) l = std::move(trimmed);
+        if (trimmed.text && trimmed.background <= 0.12) {
+          // What the members left out reach within half a letter height of the row's band
+          // (the tail of a slash, a descender) is masked with it.
+          const int reach = static_cast<int>(trimmed.height / 2);
+          const cv::Rect band(0, trimmed.box.y - reach, grey8.cols, trimmed.box.height + 2 * reach);
+          for (const Candidate* c : g)
+            if (std::find(kept.begin(), kept.end(), c) == kept.end()) trimmed.tails |= c->box & band;
+          l = std::move(trimmed);
+        }
       }
     }
     rows.push_back(std::move(l));
@@ -649,6 +730,7 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
   join_neighbours(rows);
   for (auto& l : rows) {
     if (l.text && l.rejected_because.empty()) extend(l, grey8, mask, bright);
+    if (l.text) l.box |= l.tails;
     out.push_back(std::move(l));
   }
 }

@@ -20,19 +20,24 @@ struct DetectorParams {
 // A row of character-like components and what the detector made of it.
 struct LineCandidate {
   cv::Rect box;
+  cv::Rect tails;          // what members judged without reach just above or below it (see find_rows())
   int components = 0, chars = 0;
   double height = 0;       // median component height
   double ink = 0;          // median grey of the strokes
+  double ground = 0;       // median grey of the ground between them
   double aligned = 0;      // share of components on the row's baseline or top line
   double transitions = 0;  // strokes crossed along the middle, per line height of width
   double background = 0;   // spread of the background next to the strokes / their contrast
   double surround = 0;     // stroke density just above and below / inside
+  double beyond = 0;       // how far the bands just above and below are from that ground / the contrast
   bool flat_ink = false;   // found among the pixels of one exact grey value (a drawn colour)
   bool high_contrast = false;  // found among the strokes of twice the contrast
   bool ruled = false;      // one component of thin lines, one across most of its width (a grid, a frame)
+  bool slender = true;     // every member's strokes at most 0.3 of its height + 2 thick
   bool clump = false;      // one component of small bold letters run together, a word wide (see candidates())
   bool text = false;
   std::string rejected_because;
+  std::string accepted_because;  // which rule of verdict() took it, for rows it took alone
 };
 
 // Every row considered, accepted or not: for tuning and for tests.

@@ -122,7 +122,11 @@ TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
 // grow past what was measured (2026-12-01: 43 files, 127 boxes; 177 once small bold text was
 // found, the 50 new boxes being the percentage labels of Clunie's SMPTE patterns, 30% ... 100%,
 // and the text of GDCMJ2K_TextGBR, each looked at; then 41 files, 175 boxes once rows crossing
-// more than 8 strokes per height stopped counting: dithering, two colour test patterns' bars);
+// more than 8 strokes per height stopped counting: dithering, two colour test patterns' bars;
+// then 40 files, 194 boxes once rows of little contrast had to lie on a ground that goes on
+// around them: fewer false boxes on MR2, VL6, OT-PAL-8-face, dcm_qa_deident 00007 and deid's
+// cleaned capture, and on Clunie's ten SMPTE captures a row of no contrast, spanning four of
+// the percentage labels, no longer joins them into one box: four boxes, three more per file);
 // lower the ceiling as the detector improves.
 TEST(PixelCorpus, FilesWithoutTextGetNoBoxes) {
   fs::path corpus = fs::path(VEIL_SHARED_DIR) / "corpus";
@@ -147,8 +151,8 @@ TEST(PixelCorpus, FilesWithoutTextGetNoBoxes) {
   std::printf("TOTAL %d images without text or not known to have any: %d with boxes, %d boxes\n", looked,
               files_boxed, boxes);
   EXPECT_GT(looked, 100);
-  EXPECT_LE(files_boxed, 41);
-  EXPECT_LE(boxes, 175);
+  EXPECT_LE(files_boxed, 40);
+  EXPECT_LE(boxes, 194);
 }
 
 // ../shared/corpus/presidio/ground_truth_dev.json: boxes drawn by presidio's authors around the

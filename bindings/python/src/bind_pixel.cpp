@@ -120,12 +120,16 @@ void bind_pixel(py::module_& m) {
           d["transitions"] = l.transitions;
           d["background"] = l.background;
           d["surround"] = l.surround;
+          d["ground"] = l.ground;
+          d["beyond"] = l.beyond;
+          d["slender"] = l.slender;
           d["flat_ink"] = l.flat_ink;
           d["high_contrast"] = l.high_contrast;
           d["ruled"] = l.ruled;
           d["clump"] = l.clump;
           d["text"] = l.text;
           d["rejected_because"] = l.rejected_because;
+          d["accepted_because"] = l.accepted_because;
           out.append(d);
         }
         return out;
