@@ -20,7 +20,6 @@ struct Candidate {
   int chars = 1;   // letters that touch form one component: its width says how many
   bool ruled = false;  // thin lines, one across most of its width (a grid, a frame, a ruler): see ruled()
   bool clump = false;  // small bold letters run together into one solid piece: see broken_by_letters()
-  bool slender = true;  // strokes at most 0.3 of its height + 2 thick: see candidates()
 };
 
 double median(std::vector<double> v) {
@@ -172,9 +171,9 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     if (fill < 0.05 && !straight(shape)) continue;
     bool thin = !wide || letters_run_together(shape, area);
     const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
-    double thickest = -1;  // half the thickest stroke, where measured
     if (thin && !within_steps_of_ground(shape, static_cast<int>(too_thick / 2))) {  // else thin whatever the distances say
       cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
+      double thickest = 0;
       cv::minMaxLoc(dist, nullptr, &thickest);
       thin = 2 * thickest <= too_thick;
     }
@@ -186,14 +185,6 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
     double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
     Candidate c{box, ink, 1, ruled(shape, area), clump};
-    // Drawn strokes are a fraction of a glyph's height thick; a clump of blobs (vessels seen
-    // end-on, merged dots) is thicker, though thin enough above (see verdict(): a lone pair).
-    const double slim = 0.3 * box.height + 2;
-    if (thickest < 0 && !within_steps_of_ground(shape, static_cast<int>(slim / 2))) {
-      cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
-      cv::minMaxLoc(dist, nullptr, &thickest);
-    }
-    c.slender = 2 * thickest <= slim;
     // A wide component along one straight line is one stroke (a line drawn aslant), not letters.
     if (box.width > 1.2 * box.height && !straight(shape))
       c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
@@ -310,6 +301,22 @@ double ground_beyond(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect
   return worst;
 }
 
+// Whether no stroke in a box is thicker than 0.3 of a letter height + 2: drawn strokes are a
+// fraction of a glyph's height thick; clusters of blobs (vessels seen end-on, merged dots) are
+// thicker, though thin enough for candidates(). Asked of lone pairs only (see verdict()).
+bool slender(const cv::Mat& strokes, const cv::Rect& box, double h) {
+  thread_local cv::Mat shape, dist;
+  shape.create(box.height + 2, box.width + 2, CV_8U);
+  shape.setTo(0);
+  strokes(box).copyTo(shape(cv::Rect(1, 1, box.width, box.height)));
+  const double slim = 0.3 * h + 2;
+  if (within_steps_of_ground(shape, static_cast<int>(slim / 2))) return true;
+  cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
+  double thickest = 0;
+  cv::minMaxLoc(dist, nullptr, &thickest);
+  return 2 * thickest <= slim;
+}
+
 using Group = std::vector<const Candidate*>;
 
 // Rows of candidates: similar heights, aligned tops or bottoms, one ink, close together.
@@ -358,7 +365,6 @@ LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& stroke
     inks.push_back(c->ink);
   }
   l.components = static_cast<int>(g.size());
-  l.slender = std::all_of(g.begin(), g.end(), [](const Candidate* c) { return c->slender; });
   l.ruled = g.size() == 1 && g[0]->ruled;
   l.clump = g.size() == 1 && g[0]->clump && l.box.width >= 5 * l.box.height;  // alone, a word's width
   const RowLines lines(g);
@@ -698,6 +704,7 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
     }
     l.flat_ink = same != nullptr;
     l.high_contrast = high_contrast;
+    if (l.components == 2 && l.height >= 10) l.slender = slender(mask, l.box, l.height);
     const char* taken = "";
     const char* why = verdict(l, p, taken);
     l.text = why == nullptr;

@@ -33,7 +33,7 @@ struct LineCandidate {
   bool flat_ink = false;   // found among the pixels of one exact grey value (a drawn colour)
   bool high_contrast = false;  // found among the strokes of twice the contrast
   bool ruled = false;      // one component of thin lines, one across most of its width (a grid, a frame)
-  bool slender = true;     // every member's strokes at most 0.3 of its height + 2 thick
+  bool slender = true;     // for rows of two: no stroke thicker than 0.3 of the letter height + 2
   bool clump = false;      // one component of small bold letters run together, a word wide (see candidates())
   bool text = false;
   std::string rejected_because;
