@@ -63,6 +63,12 @@ class Scanner {
       if (length == kUndefined) {
         // In explicit VR, an undefined-length UN holds implicit VR little endian items (PS3.5 6.2.2).
         bool un = explicit_ && p_[pos - header + 4] == 'U' && p_[pos - header + 5] == 'N';
+        // Only a sequence, a UN and encapsulated Pixel Data (OB, OW) may have an undefined length
+        // (PS3.5 7.1.2, A.4); GDCM asserts (aborts) on any other VR.
+        if (explicit_ && !is_sq && !un) {
+          const bool ob_ow = p_[pos - header + 4] == 'O' && (p_[pos - header + 5] == 'B' || p_[pos - header + 5] == 'W');
+          if (!(tag == kPixelData && ob_ow)) return Fail{ErrorCode::kMalformed, "an undefined length on a value that cannot have one"};
+        }
         if (un && !big_) {
           Scanner implicit(p_, false, false, max_depth_);
           if (auto f = implicit.items(pos, end, depth + 1, true, false)) return f;
