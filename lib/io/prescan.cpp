@@ -40,13 +40,11 @@ class Scanner {
       }
       if (tag == kItem || tag == kSequenceEnd) return Fail{ErrorCode::kMalformed, "an item tag outside a sequence"};
       std::uint32_t length;
-      bool is_sq = false;
+      std::string_view v;  // the VR, in explicit VR
       std::size_t header;
       if (explicit_) {
-        char vr[2] = {static_cast<char>(p_[pos + 4]), static_cast<char>(p_[pos + 5])};
-        std::string_view v(vr, 2);
+        v = std::string_view(reinterpret_cast<const char*>(p_ + pos + 4), 2);
         if (!known_vr(v)) return Fail{ErrorCode::kMalformed, "an element without a valid VR in an explicit VR data set"};
-        is_sq = v == "SQ";
         if (long_form(v)) {
           if (end - pos < 12) return Fail{ErrorCode::kTruncated, "the data set ends inside an element header"};
           length = read32(pos + 8);
@@ -62,13 +60,11 @@ class Scanner {
       pos += header;
       if (length == kUndefined) {
         // In explicit VR, an undefined-length UN holds implicit VR little endian items (PS3.5 6.2.2).
-        bool un = explicit_ && p_[pos - header + 4] == 'U' && p_[pos - header + 5] == 'N';
+        bool un = v == "UN";
         // Only a sequence, a UN and encapsulated Pixel Data (OB, OW) may have an undefined length
         // (PS3.5 7.1.2, A.4); GDCM asserts (aborts) on any other VR.
-        if (explicit_ && !is_sq && !un) {
-          const bool ob_ow = p_[pos - header + 4] == 'O' && (p_[pos - header + 5] == 'B' || p_[pos - header + 5] == 'W');
-          if (!(tag == kPixelData && ob_ow)) return Fail{ErrorCode::kMalformed, "an undefined length on a value that cannot have one"};
-        }
+        if (explicit_ && v != "SQ" && !un && !(tag == kPixelData && (v == "OB" || v == "OW")))
+          return Fail{ErrorCode::kMalformed, "an undefined length on a value that cannot have one"};
         if (un && !big_) {
           Scanner implicit(p_, false, false, max_depth_);
           if (auto f = implicit.items(pos, end, depth + 1, true, false)) return f;
@@ -81,7 +77,7 @@ class Scanner {
       if (length > end - pos) return Fail{ErrorCode::kTruncated, "an element length runs past the end of the file"};
       // PS3.5 7.1.1: lengths are even. GDCM asserts (aborts) on odd ones inside items.
       if (depth > 0 && length % 2) return Fail{ErrorCode::kMalformed, "an odd element length inside a sequence item"};
-      if (is_sq) {
+      if (v == "SQ") {
         std::size_t sq_pos = pos;
         if (auto f = items(sq_pos, pos + length, depth + 1, false, false)) return f;
       }

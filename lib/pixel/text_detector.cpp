@@ -167,8 +167,10 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
       const unsigned char* g = grey.ptr<unsigned char>(r.y);
       for (int x = r.begin; x < r.end; ++x) ++levels[g[x]];
     }
-    // Sparser than a glyph: only a thin straight line (a slash) drawn across a box.
-    if (fill < 0.05 && !straight(shape)) continue;
+    // A wide component, or one sparser than a glyph, may be a single straight line (a slash,
+    // a line drawn aslant): only such a line counts when that sparse.
+    const bool line = (fill < 0.05 || box.width > 1.2 * box.height) && straight(shape);
+    if (fill < 0.05 && !line) continue;
     bool thin = !wide || letters_run_together(shape, area);
     const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
     if (thin && !within_steps_of_ground(shape, static_cast<int>(too_thick / 2))) {  // else thin whatever the distances say
@@ -185,8 +187,8 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
     double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
     Candidate c{box, ink, 1, ruled(shape, area), clump};
-    // A wide component along one straight line is one stroke (a line drawn aslant), not letters.
-    if (box.width > 1.2 * box.height && !straight(shape))
+    // A wide component along one straight line is one stroke, not letters.
+    if (box.width > 1.2 * box.height && !line)
       c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
     out.push_back(c);
   }

@@ -23,6 +23,43 @@
 
 namespace veil::testing {
 
+// A CT-like slice (16-bit signed): air, a body with noise, bone, lungs with vessel dots
+// (text-sized bright blobs). The noise comes from cv::theRNG(), the dots from `rng`.
+inline cv::Mat synthetic_ct_slice(std::mt19937& rng) {
+  cv::Mat m(512, 512, CV_16S, cv::Scalar(-1000));
+  cv::ellipse(m, {256, 270}, {210, 160}, 0, 0, 360, cv::Scalar(40), -1);
+  cv::ellipse(m, {170, 260}, {70, 100}, 0, 0, 360, cv::Scalar(-850), -1);
+  cv::ellipse(m, {342, 260}, {70, 100}, 0, 0, 360, cv::Scalar(-850), -1);
+  cv::ellipse(m, {256, 380}, {30, 25}, 0, 0, 360, cv::Scalar(700), -1);
+  std::uniform_int_distribution<int> x(110, 400), y(170, 350), r(1, 4);
+  for (int i = 0; i < 150; ++i) cv::circle(m, {x(rng), y(rng)}, r(rng), cv::Scalar(-100), -1);
+  cv::Mat noise(m.size(), CV_16S);
+  cv::randn(noise, 0, 15);
+  m += noise;
+  return m;
+}
+
+// An ultrasound-like fan of speckle on black (8-bit grey) with three bright lines drawn over
+// it, as calipers are. The speckle comes from cv::theRNG(), the lines from `rng`.
+inline cv::Mat synthetic_us_frame(std::mt19937& rng) {
+  cv::Mat speckle(480, 640, CV_32F);
+  cv::randn(speckle, 0, 1);
+  cv::Mat s2(480, 640, CV_32F);
+  cv::randn(s2, 0, 1);
+  cv::Mat rayleigh;
+  cv::magnitude(speckle, s2, rayleigh);
+  cv::GaussianBlur(rayleigh, rayleigh, {3, 5}, 0);
+  cv::Mat fan = cv::Mat::zeros(480, 640, CV_8U);
+  cv::ellipse(fan, {320, 40}, {420, 420}, 0, 50, 130, cv::Scalar(255), -1);
+  cv::Mat grey;
+  rayleigh.convertTo(grey, CV_8U, 70);
+  cv::Mat g = cv::Mat::zeros(480, 640, CV_8U);
+  grey.copyTo(g, fan);
+  std::uniform_int_distribution<int> x(200, 440), y(150, 400);
+  for (int i = 0; i < 3; ++i) cv::line(g, {x(rng), y(rng)}, {x(rng), y(rng)}, cv::Scalar(230), 2, cv::LINE_AA);
+  return g;
+}
+
 inline std::vector<std::byte> file_bytes(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -284,51 +284,28 @@ TEST(PixelDetector, RowIsJudgedWithoutAStrayEdgeBesideIt) {
   EXPECT_TRUE(found) << "no row of text holds the word alone";
 }
 
-// An ultrasound-like fan of fresh speckle on black with bright lines drawn over it (calipers),
-// and no text: forty fields, as the synthetic evaluation draws them. Rows of two or three
-// speckle grains happen by chance: on the fan's edge (black on one side only), inside it (a
-// ground that is flat only between the grains), and along a line (the line their ground).
+// The synthetic evaluation's ultrasound frame (fresh speckle in a fan on black, bright lines
+// drawn over it like calipers) without text, forty times. Rows of two or three speckle grains
+// happen by chance: on the fan's edge (black on one side only), inside it (a ground that is flat
+// only between the grains), and along a line (the line their ground).
 TEST(PixelDetector, SpeckleWithoutTextIsLeftAlone) {
-  cv::RNG noise(1234);
+  cv::theRNG() = cv::RNG(1234);
   std::mt19937 rng(99);
-  std::uniform_int_distribution<int> x(200, 440), y(150, 400);
   int with_boxes = 0;
-  for (int i = 0; i < 40; ++i) {
-    cv::Mat a(480, 640, CV_32F), b(480, 640, CV_32F), rayleigh, speckle;
-    noise.fill(a, cv::RNG::NORMAL, 0, 1);
-    noise.fill(b, cv::RNG::NORMAL, 0, 1);
-    cv::magnitude(a, b, rayleigh);
-    cv::GaussianBlur(rayleigh, rayleigh, {3, 5}, 0);
-    rayleigh.convertTo(speckle, CV_8U, 70);
-    cv::Mat fan = cv::Mat::zeros(480, 640, CV_8U), grey = cv::Mat::zeros(480, 640, CV_8U);
-    cv::ellipse(fan, {320, 40}, {420, 420}, 0, 50, 130, cv::Scalar(255), -1);
-    speckle.copyTo(grey, fan);
-    for (int k = 0; k < 3; ++k) cv::line(grey, {x(rng), y(rng)}, {x(rng), y(rng)}, cv::Scalar(230), 2, cv::LINE_AA);
-    with_boxes += !pixel::detect_text(grey).empty();
-  }
+  for (int i = 0; i < 40; ++i) with_boxes += !pixel::detect_text(synthetic_us_frame(rng)).empty();
   EXPECT_LE(with_boxes, 1) << with_boxes << " of 40 fields of speckle without text got boxes";
 }
 
-// A CT-like slice (as the synthetic evaluation draws it) with vessel dots in dark lungs, and
-// no text: forty slices with fresh noise and dots. Clusters of dots on the lung are blobs two
-// by two; the lung between them is not strokes of dark letters.
+// The synthetic evaluation's CT slice (vessel dots in dark lungs) without text, forty times with
+// fresh noise and dots. Clusters of dots on the lung are blobs two by two; the lung between them
+// is not strokes of dark letters.
 TEST(PixelDetector, LungsWithoutTextAreLeftAlone) {
-  cv::RNG noise(77);
+  cv::theRNG() = cv::RNG(77);
   std::mt19937 rng(5);
-  std::uniform_int_distribution<int> x(110, 400), y(170, 350), r(1, 4);
   int with_boxes = 0;
   for (int i = 0; i < 40; ++i) {
-    cv::Mat ct(512, 512, CV_16S, cv::Scalar(-1000));
-    cv::ellipse(ct, {256, 270}, {210, 160}, 0, 0, 360, cv::Scalar(40), -1);
-    cv::ellipse(ct, {170, 260}, {70, 100}, 0, 0, 360, cv::Scalar(-850), -1);
-    cv::ellipse(ct, {342, 260}, {70, 100}, 0, 0, 360, cv::Scalar(-850), -1);
-    cv::ellipse(ct, {256, 380}, {30, 25}, 0, 0, 360, cv::Scalar(700), -1);
-    for (int k = 0; k < 150; ++k) cv::circle(ct, {x(rng), y(rng)}, r(rng), cv::Scalar(-100), -1);
-    cv::Mat n(ct.size(), CV_16S);
-    noise.fill(n, cv::RNG::NORMAL, 0, 15);
-    ct += n;
     cv::Mat grey;
-    cv::normalize(ct, grey, 0, 255, cv::NORM_MINMAX, CV_8U);
+    cv::normalize(synthetic_ct_slice(rng), grey, 0, 255, cv::NORM_MINMAX, CV_8U);
     with_boxes += !pixel::detect_text(grey).empty();
   }
   EXPECT_LE(with_boxes, 1) << with_boxes << " of 40 slices without text got boxes";
