@@ -319,6 +319,30 @@ bool slender(const cv::Mat& strokes, const cv::Rect& box, double h) {
   return 2 * thickest <= slim;
 }
 
+// Share of the pixels just outside the strokes of a box (touching one, not strokes themselves)
+// that are of the ink's shade (within a quarter of the contrast): drawn strokes end on ground or
+// on their own anti-aliased edge; strokes cut out of a larger dark or bright region by the
+// top-hat (the lung beside a vessel) go on into it. Asked of rows of three or fewer (see verdict()).
+double open_border(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& box, double ink, int ground) {
+  const double near = 0.25 * std::abs(ink - ground);
+  const cv::Rect frame(0, 0, grey.cols, grey.rows);
+  int border = 0, alike = 0;
+  for (int y = box.y - 1; y <= box.br().y; ++y)
+    for (int x = box.x - 1; x <= box.br().x; ++x) {
+      if (!frame.contains({x, y}) || strokes.at<unsigned char>(y, x)) continue;
+      bool touches = false;
+      for (int dy = -1; dy <= 1 && !touches; ++dy)
+        for (int dx = -1; dx <= 1 && !touches; ++dx) {
+          const cv::Point q(x + dx, y + dy);
+          touches = box.contains(q) && strokes.at<unsigned char>(q.y, q.x);
+        }
+      if (!touches) continue;
+      ++border;
+      alike += std::abs(grey.at<unsigned char>(y, x) - ink) <= near;
+    }
+  return border ? static_cast<double>(alike) / border : 0;
+}
+
 using Group = std::vector<const Candidate*>;
 
 // Rows of candidates: similar heights, aligned tops or bottoms, one ink, close together.
@@ -380,6 +404,7 @@ LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& stroke
   l.beyond = ground_beyond(grey, strokes, l.box, l.height, l.ink, ground);
   l.ground = ground;
   l.surround = surround_density(strokes, l.box, l.height);
+  l.found = l.box;
   return l;
 }
 
@@ -423,6 +448,14 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p, const char*
     if (l.transitions < 0.6) return "few strokes";
     return text("flat-row");
   }
+  // Strokes the top-hat cut out of a larger region of their own shade go on into it, where drawn
+  // strokes end on their ground or their own anti-aliased edge: the lung between a vessel and the
+  // lung's edge, speckle grains at the tip of a fan. On a flat ground that goes on around the row
+  // a little of that is enough; over texture, strokes touch texture of their shade anyway. Rows
+  // of three or fewer only (a longer row may cross ground of its own shade, see extend()).
+  const bool flat_around = l.background <= 0.12 && l.beyond <= 0.5;
+  if (l.components <= 3 && std::abs(l.ink - l.ground) >= p.contrast && l.open > (flat_around ? 0.15 : 0.3))
+    return "cut from a region of its shade";
   // A word whose letters touch (bold or small text) is one wide component full of strokes, or
   // a clump broken by the gaps of its letters.
   bool joined_word = l.components == 1 && l.chars >= 4 && (l.transitions >= 1.5 || l.clump) && l.background <= 0.05 &&
@@ -707,6 +740,7 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
     l.flat_ink = same != nullptr;
     l.high_contrast = high_contrast;
     if (l.components == 2 && l.height >= 10) l.slender = slender(mask, l.box, l.height);
+    if (l.components <= 3 && !same) l.open = open_border(grey8, mask, l.box, l.ink, static_cast<int>(l.ground));
     const char* taken = "";
     const char* why = verdict(l, p, taken);
     l.text = why == nullptr;

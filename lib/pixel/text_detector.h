@@ -20,6 +20,7 @@ struct DetectorParams {
 // A row of character-like components and what the detector made of it.
 struct LineCandidate {
   cv::Rect box;
+  cv::Rect found;          // the box its members make, before it grew (extend(), neighbours, tails)
   cv::Rect tails;          // what members judged without reach just above or below it (see find_rows())
   int components = 0, chars = 0;
   double height = 0;       // median component height
@@ -34,6 +35,7 @@ struct LineCandidate {
   bool high_contrast = false;  // found among the strokes of twice the contrast
   bool ruled = false;      // one component of thin lines, one across most of its width (a grid, a frame)
   bool slender = true;     // for rows of two: no stroke thicker than 0.3 of the letter height + 2
+  double open = 0;         // for rows of two: share of the pixels just outside the strokes that are of the ink's shade
   bool clump = false;      // one component of small bold letters run together, a word wide (see candidates())
   bool text = false;
   std::string rejected_because;

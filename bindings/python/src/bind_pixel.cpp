@@ -112,6 +112,7 @@ void bind_pixel(py::module_& m) {
         for (const auto& l : rows) {
           py::dict d;
           d["box"] = py::make_tuple(l.box.x, l.box.y, l.box.width, l.box.height);
+          d["found"] = py::make_tuple(l.found.x, l.found.y, l.found.width, l.found.height);
           d["components"] = l.components;
           d["chars"] = l.chars;
           d["height"] = l.height;
@@ -123,6 +124,7 @@ void bind_pixel(py::module_& m) {
           d["ground"] = l.ground;
           d["beyond"] = l.beyond;
           d["slender"] = l.slender;
+          d["open"] = l.open;
           d["flat_ink"] = l.flat_ink;
           d["high_contrast"] = l.high_contrast;
           d["ruled"] = l.ruled;
