@@ -740,9 +740,13 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
     l.flat_ink = same != nullptr;
     l.high_contrast = high_contrast;
     if (l.components == 2 && l.height >= 10) l.slender = slender(mask, l.box, l.height);
-    if (l.components <= 3 && !same) l.open = open_border(grey8, mask, l.box, l.ink, static_cast<int>(l.ground));
     const char* taken = "";
     const char* why = verdict(l, p, taken);
+    // Only ever a reason to reject: measured for rows that would be taken without it.
+    if (!why && l.components <= 3 && !same) {
+      l.open = open_border(grey8, mask, l.box, l.ink, static_cast<int>(l.ground));
+      why = verdict(l, p, taken);
+    }
     l.text = why == nullptr;
     l.rejected_because = why ? why : "";
     l.accepted_because = why ? "" : taken;
