@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <oneapi/tbb/parallel_for.h>
+#include <opencv2/imgproc.hpp>
 
 #include <fstream>
 #include <iterator>
@@ -210,20 +211,28 @@ Plan PixelCleaner::plan(const gdcm::DataSet& header, bool has_pixels) const {
 
 std::vector<cv::Rect> find_text(const DecodedImage& img, int frame) {
   const DetectorParams params;
-  std::vector<cv::Rect> found = detect_text(img.grey8(frame), params);
-  // Text set apart from its ground by its colour more than by its brightness (see opponent8),
-  // on the first, middle and last frames: text that stays on screen from the frame it appears
-  // on is on the last one, and these passes cost as much as the grey one. A channel whose
-  // values all lie closer together than a stroke's contrast is skipped (grey images stored as
-  // RGB, where both are flat).
+  const cv::Mat grey = img.grey8(frame);
+  std::vector<cv::Rect> found = detect_text(grey, params);
+  // Text set apart from its ground by its colour more than by its brightness (see opponent8).
+  // These passes cost as much as the grey one: they run on the whole of the first, middle and
+  // last frames; on the others, only around the pixels that changed colour since the frame
+  // before by a stroke's contrast while keeping their brightness (text that comes and goes
+  // mid-cine, which the grey pass cannot see; colour flow changes too, in its own box).
+  // A channel whose values all lie closer together than that contrast is skipped (grey images
+  // stored as RGB, where both are flat).
   const int last = img.frames() - 1;
-  if (frame != 0 && frame != last / 2 && frame != last) return found;
-  for (const cv::Mat& channel : img.opponent8(frame)) {
-    double lo = 0, hi = 0;
-    if (!channel.empty()) cv::minMaxLoc(channel, &lo, &hi);
-    if (hi - lo < params.contrast) continue;
-    for (const auto& r : detect_text(channel, params)) found.push_back(r);
+  std::vector<cv::Rect> where{cv::Rect(0, 0, img.columns(), img.rows())};
+  if (frame != 0 && frame != last / 2 && frame != last) {
+    where = img.colour_changes(frame, params.contrast, 20, params.max_char_height / 2);  // 20: a glyph's worth
+    if (where.empty()) return found;
   }
+  for (const cv::Rect& part : where)
+    for (const cv::Mat& channel : img.opponent8(frame, part)) {
+      double lo = 0, hi = 0;
+      if (!channel.empty()) cv::minMaxLoc(channel, &lo, &hi);
+      if (hi - lo < params.contrast) continue;
+      for (const auto& r : detect_text(channel, params)) found.push_back(r + part.tl());
+    }
   return found;
 }
 

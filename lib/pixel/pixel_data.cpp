@@ -163,20 +163,64 @@ cv::Mat DecodedImage::grey8(int frame) const {
   return grey;
 }
 
-std::array<cv::Mat, 2> DecodedImage::opponent8(int frame) const {
-  cv::Mat bgr = display8(frame);
-  if (bgr.channels() != 3) return {};
-  cv::Mat red_green(bgr.rows, bgr.cols, CV_8U), yellow_blue(bgr.rows, bgr.cols, CV_8U);
-  for (int y = 0; y < bgr.rows; ++y) {
-    const unsigned char* p = bgr.ptr<unsigned char>(y);
+// 8-bit RGB stored pixel by pixel (most colour cines): read in place, in R G B order; other
+// colour layouts go through display8() (B G R).
+bool DecodedImage::rgb8_in_place() const {
+  return samples_ == 3 && planar_ == 0 && bytes_ == 1 && pi_ == PI::RGB && !ybr422_;
+}
+
+std::array<cv::Mat, 2> DecodedImage::opponent8(int frame, cv::Rect part) const {
+  const bool direct = rgb8_in_place();
+  const cv::Mat whole = direct ? plane(frame) : display8(frame);
+  if (whole.channels() != 3) return {};
+  if (part.empty()) part = cv::Rect(0, 0, whole.cols, whole.rows);
+  const cv::Mat colour = whole(part);
+  const int r = direct ? 0 : 2, b = direct ? 2 : 0;
+  cv::Mat red_green(colour.rows, colour.cols, CV_8U), yellow_blue(colour.rows, colour.cols, CV_8U);
+  for (int y = 0; y < colour.rows; ++y) {
+    const unsigned char* p = colour.ptr<unsigned char>(y);
     unsigned char* rg = red_green.ptr<unsigned char>(y);
     unsigned char* yb = yellow_blue.ptr<unsigned char>(y);
-    for (int x = 0; x < bgr.cols; ++x, p += 3) {
-      rg[x] = static_cast<unsigned char>((256 + p[2] - p[1]) / 2);
-      yb[x] = static_cast<unsigned char>((512 + p[2] + p[1] - 2 * p[0]) / 4);
+    for (int x = 0; x < colour.cols; ++x, p += 3) {
+      rg[x] = static_cast<unsigned char>((256 + p[r] - p[1]) / 2);
+      yb[x] = static_cast<unsigned char>((512 + p[r] + p[1] - 2 * p[b]) / 4);
     }
   }
   return {red_green, yellow_blue};
+}
+
+std::vector<cv::Rect> DecodedImage::colour_changes(int frame, int contrast, int at_least, int tile) const {
+  if (frame < 1) return {};
+  const bool direct = rgb8_in_place();
+  const cv::Mat now = direct ? plane(frame) : display8(frame), then = direct ? plane(frame - 1) : display8(frame - 1);
+  if (now.channels() != 3) return {};
+  const int r = direct ? 0 : 2, b = direct ? 2 : 0;
+  cv::Mat counts = cv::Mat::zeros((now.rows + tile - 1) / tile, (now.cols + tile - 1) / tile, CV_32S);
+  for (int y = 0; y < now.rows; ++y) {
+    const unsigned char* p = now.ptr<unsigned char>(y);
+    const unsigned char* q = then.ptr<unsigned char>(y);
+    int* row = counts.ptr<int>(y / tile);
+    for (int x0 = 0, t = 0; x0 < now.cols; x0 += tile, ++t) {
+      int n = 0;
+      for (int x = x0; x < std::min(now.cols, x0 + tile); ++x) {
+        const int i = 3 * x, dr = p[i + r] - q[i + r], dg = p[i + 1] - q[i + 1], db = p[i + b] - q[i + b];
+        // The opponent channels as opponent8() scales them, the luminance as grey8() weighs it.
+        const bool colour = std::abs(dr - dg) >= 2 * contrast || std::abs(dr + dg - 2 * db) >= 4 * contrast;
+        n += colour && std::abs(299 * dr + 587 * dg + 114 * db) < 500 * contrast;
+      }
+      row[t] += n;
+    }
+  }
+  cv::Mat marked = counts >= at_least, grown, labels, stats, centroids;
+  if (cv::countNonZero(marked) == 0) return {};
+  cv::dilate(marked, grown, cv::Mat::ones(3, 3, CV_8U));
+  const int n = cv::connectedComponentsWithStats(grown, labels, stats, centroids, 8);
+  std::vector<cv::Rect> out;
+  for (int i = 1; i < n; ++i)
+    out.push_back(cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT) * tile, stats.at<int>(i, cv::CC_STAT_TOP) * tile,
+                           stats.at<int>(i, cv::CC_STAT_WIDTH) * tile, stats.at<int>(i, cv::CC_STAT_HEIGHT) * tile) &
+                  cv::Rect(0, 0, now.cols, now.rows));
+  return out;
 }
 
 cv::Mat DecodedImage::palette_rgb8(int frame) const {

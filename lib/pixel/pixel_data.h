@@ -44,7 +44,13 @@ class DecodedImage {
   // ground more than its brightness does stands out there and may not in grey8 (pure green on
   // mid grey differs from it by 22 levels of luminance, green on the pink of a stained slide
   // by 8).
-  std::array<cv::Mat, 2> opponent8(int frame) const;
+  // `part`: only that part of the frame (all of it when empty).
+  std::array<cv::Mat, 2> opponent8(int frame, cv::Rect part = {}) const;
+  // Where pixels of a colour frame changed colour since the frame before by `contrast` in either
+  // opponent channel while their luminance stayed within half of it (text appearing in a colour
+  // the grey search cannot see): the squares of `tile` pixels holding `at_least` such pixels,
+  // each grown by a square on every side, joined where they touch. None for other images.
+  std::vector<cv::Rect> colour_changes(int frame, int contrast, int at_least, int tile) const;
   // Paints `box` (clipped to the image) with the background: black for MONOCHROME2 (the
   // frame's lowest value), the inverse for MONOCHROME1, RGB 0, YBR (0,128,128), the palette's
   // darkest entry.
@@ -63,6 +69,7 @@ class DecodedImage {
   bool same_pixels(const DecodedImage& other) const { return interleaved() == other.interleaved(); }
 
  private:
+  bool rgb8_in_place() const;
   std::size_t frame_bytes() const;
   std::vector<char> interleaved() const;  // the pixels in planar configuration 0
   cv::Mat palette_rgb8(int frame) const;  // a palette frame through its tables, 8-bit RGB (empty if they fail)

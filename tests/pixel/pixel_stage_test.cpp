@@ -496,6 +496,39 @@ TEST(PixelStage, TextOnALaterFrameIsMaskedOnEveryFrame) {
     EXPECT_EQ(cv::countNonZero(out.plane(f)(cv::Rect(10, 212, 120, 16)).reshape(1)), 0) << "frame " << f;
 }
 
+// Text set apart only by its colour, on frames 3 and 4 of six: neither the first, the middle
+// (2) nor the last frame shows it, and the grey search cannot see it on any. In RGB (read in
+// place) and in YBR_FULL (read through the display conversion).
+TEST(PixelStage, ColourTextOnSomeMiddleFramesIsMaskedOnEveryFrame) {
+  const cv::Scalar grey(128, 128, 128), green(0, 200, 100);  // RGB; luminance 128 and 128.8
+  cv::Mat plain(160, 320, CV_8UC3, grey);
+  cv::Mat text = plain.clone();
+  cv::putText(text, "DOE JOHN 4821337", {12, 80}, cv::FONT_HERSHEY_SIMPLEX, 0.7, green, 2, cv::LINE_8);
+  for (const std::string photometric : {"RGB", "YBR_FULL"}) {
+    SCOPED_TRACE(photometric);
+    std::vector<cv::Mat> frames{plain, plain, plain, text, text, plain};
+    if (photometric == "YBR_FULL")
+      for (cv::Mat& f : frames) {  // stored Y Cb Cr; OpenCV's conversion gives Y Cr Cb
+        cv::Mat ycrcb, ycbcr(f.size(), CV_8UC3);
+        cv::cvtColor(f, ycrcb, cv::COLOR_RGB2YCrCb);
+        cv::mixChannels(ycrcb, ycbcr, std::vector<int>{0, 0, 1, 2, 2, 1});
+        f = ycbcr;
+      }
+    auto green_pixels = [](const pixel::DecodedImage& img, int f) {
+      cv::Mat hit;  // display8() is BGR
+      cv::inRange(img.display8(f), cv::Scalar(100 - 8, 200 - 8, 0), cv::Scalar(100 + 8, 200 + 8, 8), hit);
+      return cv::countNonZero(hit);
+    };
+    const auto input = make_dicom(frames, "US", TS::ExplicitVRLittleEndian, photometric);
+    ASSERT_GT(green_pixels(decode_bytes(input), 3), 500);
+    veil::testing::Run r = deid_pixels(input, pixels(PixelMode::kAuto));
+    ASSERT_EQ(r.result.pixel_status, "cleaned");
+    auto out = decode_bytes(r.bytes);
+    ASSERT_EQ(out.frames(), 6);
+    for (int f = 0; f < 6; ++f) EXPECT_EQ(green_pixels(out, f), 0) << "text pixels survived on frame " << f;
+  }
+}
+
 TEST(PixelStage, OverlayDrawnInUnusedHighBitsIsCleared) {
   cv::Mat ct(64, 64, CV_16U, cv::Scalar(1000));
   ct(cv::Rect(10, 10, 20, 5)).setTo(1000 | (1 << 13));  // an overlay plane in bit 13
