@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -96,7 +97,9 @@ void print_summary(const veil::Profile& profile, const veil::BatchReport& r, con
   if (r.stopped) fmt::print("stopped early ({}): run again with --resume to finish\n", r.stop_reason);
 }
 
-void write_report(const std::string& path, const veil::Profile& profile, const veil::BatchReport& r) {
+// `regions`: a single file's masked boxes (a batch lists them in .veil/masks.jsonl).
+void write_report(const std::string& path, const veil::Profile& profile, const veil::BatchReport& r,
+                  const std::vector<veil::MaskedRegion>* regions = nullptr) {
   nlohmann::json j;
   j["veil_version"] = veil::version();
   j["profile"] = profile.name();
@@ -122,6 +125,12 @@ void write_report(const std::string& path, const veil::Profile& profile, const v
   j["private_removed"] = r.private_removed;
   j["worker_restarts"] = r.worker_restarts;
   j["pixels"] = {{"by_status", r.pixels_by_status}, {"masked_regions", r.masked_regions}};
+  if (regions) {
+    j["pixels"]["regions"] = nlohmann::json::array();
+    for (const auto& m : *regions)
+      j["pixels"]["regions"].push_back(
+          {{"frame", m.frame}, {"x", m.x}, {"y", m.y}, {"width", m.width}, {"height", m.height}, {"method", m.method}});
+  }
   j["stopped"] = r.stopped;
   if (r.stopped) j["stop_reason"] = r.stop_reason;
   std::ofstream(path) << j.dump(2) << "\n";
@@ -144,8 +153,27 @@ std::function<void(const veil::BatchProgress&)> progress_printer(bool quiet) {
   };
 }
 
-int deid_one_file(veil::Deidentifier& deid, const DeidArgs& a) {
+int deid_one_file(veil::Deidentifier& deid, const veil::Profile& profile, const DeidArgs& a) {
+  const auto start = std::chrono::steady_clock::now();
   auto r = deid.deidentify_file(a.inputs[0], a.output);
+  // The report of a batch of one, with the file's masked boxes.
+  veil::BatchReport one;
+  one.total = 1;
+  one.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (r) {
+    one.deidentified = 1;
+    one.counts = r->counts;
+    one.unknown_public_removed = r->unknown_public_removed;
+    one.private_removed = r->private_removed;
+    one.bytes_in = r->input_bytes;
+    one.bytes_out = r->output_bytes;
+    one.pixels_by_status[r->pixel_status] = 1;
+    one.masked_regions = r->masked_regions.size();
+  } else {
+    one.failed = 1;
+    one.failures_by_reason[std::string(veil::to_string(r.error().code))] = 1;
+  }
+  if (!a.report.empty()) write_report(a.report, profile, one, r ? &r->masked_regions : nullptr);
   if (!r) {
     fmt::print(stderr, "veil: {}: {}: {}\n", a.inputs[0], veil::to_string(r.error().code), r.error().message);
     return r.error().code == veil::ErrorCode::kNoSpace ? 3 : kExitSomeFailed;
@@ -183,7 +211,7 @@ int run_deid(const DeidArgs& a) {
       !fs::is_directory(a.output) && a.output.back() != '/') {
     std::fflush(stdout);
     pid_t pid = ::fork();
-    if (pid == 0) ::_exit(deid_one_file(deid, a));
+    if (pid == 0) ::_exit(deid_one_file(deid, profile, a));
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -35,8 +35,8 @@ struct FileResult {
   // the boxes masked (never the text they covered).
   std::string pixel_status = "off";
   std::vector<MaskedRegion> masked_regions;
-  std::uint32_t phi_words_in_pixels = 0;
-  bool overlay_bits_cleared = false;  // an overlay drawn in the pixel data's unused high bits was removed  // --pixels ocr: words read that match this file's header PHI
+  std::uint32_t phi_words_in_pixels = 0;  // --pixels ocr: words read that match this file's header PHI
+  bool overlay_bits_cleared = false;      // an overlay drawn in the pixel data's unused high bits was removed
 
   std::uint64_t count(Action a) const { return counts[static_cast<int>(a)]; }
 };

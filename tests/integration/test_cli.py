@@ -115,6 +115,38 @@ def test_report_counts_outcomes_and_actions(tmp_path, key):
     assert r["counts"]["uid"] > 0 and r["counts"]["shift"] > 0 and r["counts"]["pseudonym"] > 0
 
 
+def test_single_file_report_lists_its_masked_boxes(tmp_path, key):
+    """One file to one file with --report: the summary of a batch of one, with the file's boxes."""
+    import json
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    ds = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
+    arr = ds.pixel_array.copy()
+    canvas = Image.new("L", (128, 128), 0)
+    ImageDraw.Draw(canvas).text((4, 100), "SMITH ANNA", fill=255, font=ImageFont.load_default())
+    arr[np.asarray(canvas) > 0] = arr.max()
+    ds.PixelData = arr.tobytes()
+    ds.save_as(tmp_path / "ct.dcm")
+    veil("deid", tmp_path / "ct.dcm", "-o", tmp_path / "clean.dcm", "--key-file", key, "--pixels", "auto",
+         "--report", tmp_path / "r.json", "-q")
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["files"] == {"total": 1, "deidentified": 1, "failed": 0, "skipped": 0}
+    assert r["pixels"]["by_status"] == {"cleaned": 1} and r["pixels"]["masked_regions"] >= 1
+    boxes = r["pixels"]["regions"]
+    assert len(boxes) == r["pixels"]["masked_regions"] and boxes[0]["method"] == "detected"
+    assert any(b["y"] <= 100 and b["y"] + b["height"] >= 110 for b in boxes)  # over the drawn text
+    assert "SMITH" not in (tmp_path / "r.json").read_text()
+    # A file that cannot be read: a report of one failure, without its path.
+    (tmp_path / "junk.dcm").write_bytes(b"not a dicom file at all" * 10)
+    bad = veil("deid", tmp_path / "junk.dcm", "-o", tmp_path / "junk-out.dcm", "--key-file", key,
+               "--report", tmp_path / "bad.json", check=False)
+    assert bad.returncode == 1
+    b = json.loads((tmp_path / "bad.json").read_text())
+    assert b["files"]["failed"] == 1 and b["failures_by_reason"] == {"not-dicom": 1}
+    assert not (tmp_path / "junk-out.dcm").exists()
+
+
 def test_single_file_keeps_its_transfer_syntax(tmp_path, key):
     for name in ["mr_implicit_vr.dcm", "ct_deflated.dcm", "mr_study1.dcm"]:
         src = pydicom.dcmread(EXAMPLES / name)
