@@ -145,7 +145,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
                                   const cv::Mat* same = nullptr) {
   // Buffers kept per thread: small ones would cost an allocation per component.
   thread_local Components components;
-  thread_local cv::Mat shape, dist;
+  thread_local cv::Mat shape, dist, core;
   find_components(strokes, components);
   std::vector<Candidate> out;
   for (int i = 0; i < components.size(); ++i) {
@@ -167,9 +167,26 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
       const unsigned char* g = grey.ptr<unsigned char>(r.y);
       for (int x = r.begin; x < r.end; ++x) ++levels[g[x]];
     }
+    // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
+    const double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
     // A wide component, or one sparser than a glyph, may be a single straight line (a slash,
-    // a line drawn aslant): only such a line counts when that sparse.
-    const bool line = (fill < 0.05 || box.width > 1.2 * box.height) && straight(shape);
+    // a line drawn aslant): only such a line counts when that sparse. Texture the line crosses
+    // may stick to it (speckle grains along a caliper's line): then its pixels of the ink's
+    // shade alone lie along one line.
+    bool line = false;
+    if (fill < 0.05 || box.width > 1.2 * box.height) {
+      line = straight(shape);
+      if (!line) {
+        core.create(shape.size(), CV_8U);
+        core.setTo(0);
+        for (const Run& r : components.runs_of(i)) {
+          const unsigned char* g = grey.ptr<unsigned char>(r.y);
+          unsigned char* c = core.ptr<unsigned char>(r.y - box.y + 1);
+          for (int x = r.begin; x < r.end; ++x) c[x - box.x + 1] = std::abs(g[x] - ink) <= 20 ? 255 : 0;
+        }
+        line = straight(core);
+      }
+    }
     if (fill < 0.05 && !line) continue;
     bool thin = !wide || letters_run_together(shape, area);
     const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
@@ -184,8 +201,6 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     const bool clump = !thin && box.height <= 12 && box.width >= 2 * box.height && fill >= 0.45 &&
                        broken_by_letters(shape) >= 0.35;
     if (!thin && !clump) continue;
-    // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
-    double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
     Candidate c{box, ink, 1, ruled(shape, area), clump};
     // A wide component along one straight line is one stroke, not letters.
     if (box.width > 1.2 * box.height && !line)
