@@ -211,8 +211,7 @@ Plan PixelCleaner::plan(const gdcm::DataSet& header, bool has_pixels) const {
 
 std::vector<cv::Rect> find_text(const DecodedImage& img, int frame) {
   const DetectorParams params;
-  const cv::Mat grey = img.grey8(frame);
-  std::vector<cv::Rect> found = detect_text(grey, params);
+  std::vector<cv::Rect> found = detect_text(img.grey8(frame), params);
   // Text set apart from its ground by its colour more than by its brightness (see opponent8).
   // These passes cost as much as the grey one: they run on the whole of the first, middle and
   // last frames; on the others, only around the pixels that changed colour since the frame

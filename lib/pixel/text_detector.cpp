@@ -172,19 +172,21 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     // A wide component, or one sparser than a glyph, may be a single straight line (a slash,
     // a line drawn aslant): only such a line counts when that sparse. Texture the line crosses
     // may stick to it (speckle grains along a caliper's line): then its pixels of the ink's
-    // shade alone lie along one line.
+    // shade alone lie along one line, across the box (as many as its longer side at least).
     bool line = false;
     if (fill < 0.05 || box.width > 1.2 * box.height) {
       line = straight(shape);
       if (!line) {
         core.create(shape.size(), CV_8U);
         core.setTo(0);
+        int cored = 0;
         for (const Run& r : components.runs_of(i)) {
           const unsigned char* g = grey.ptr<unsigned char>(r.y);
           unsigned char* c = core.ptr<unsigned char>(r.y - box.y + 1);
-          for (int x = r.begin; x < r.end; ++x) c[x - box.x + 1] = std::abs(g[x] - ink) <= 20 ? 255 : 0;
+          for (int x = r.begin; x < r.end; ++x)
+            if (std::abs(g[x] - ink) <= 20) c[x - box.x + 1] = 255, ++cored;
         }
-        line = straight(core);
+        line = cored >= std::max(box.width, box.height) && straight(core);
       }
     }
     if (fill < 0.05 && !line) continue;
