@@ -735,6 +735,26 @@ void find_blocks(std::vector<LineCandidate>& rows) {
   }
 }
 
+// Whether a row's band runs, just past one of its ends (within half a letter height), into
+// ground of its ink's shade for a letter height or more: text going on under a region as bright
+// (or dark) as itself, where it cannot be seen (white words crossing a saturated region).
+bool goes_under_its_shade(const LineCandidate& l, const cv::Mat& grey) {
+  const int y0 = l.box.y, y1 = l.box.br().y, letter = static_cast<int>(l.height);
+  auto shade = [&](int x) {
+    int same = 0;
+    for (int y = y0; y < y1; ++y) same += std::abs(grey.at<unsigned char>(y, x) - l.ink) <= 20;
+    return same >= 0.9 * (y1 - y0);
+  };
+  for (const int step : {1, -1}) {
+    int x = step > 0 ? l.box.br().x : l.box.x - 1;
+    for (int skipped = 0; skipped < letter / 2 && x >= 0 && x < grey.cols && !shade(x); ++skipped) x += step;
+    int run = 0;
+    for (; run < letter && x >= 0 && x < grey.cols && shade(x); ++run) x += step;
+    if (run >= letter) return true;
+  }
+  return false;
+}
+
 // Rows among the components of `mask`, judged; accepted ones grown over their neighbours and
 // along their band. With `same`, `mask` holds the pixels of drawn colours only (see candidates()).
 void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const DetectorParams& p, const cv::Mat* same,
@@ -787,6 +807,16 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
           l = std::move(trimmed);
         }
       }
+    }
+    // Two glyphs alone on flat ground next to a region of their ink's shade: the first letters
+    // of a text that goes on under it (the rest of the row cannot be seen there; extend() takes
+    // it across to any letters beyond). Not two grains at a fan's edge: their band does not
+    // run into ground of their shade, nor do drawn strokes go on into it (open).
+    if (!l.text && !same && !high_contrast && l.components == 2 && l.height >= 10 && l.background <= 0.05 &&
+        l.surround <= 0.1 && l.slender && l.box.height <= 1.3 * l.height && std::abs(l.ink - l.ground) >= 2 * p.contrast &&
+        goes_under_its_shade(l, grey8)) {
+      l.open = open_border(grey8, mask, l.box, l.ink, static_cast<int>(l.ground));
+      if (l.open <= 0.15) l.text = true, l.rejected_because.clear(), l.accepted_because = "pair before its shade";
     }
     rows.push_back(std::move(l));
   }
