@@ -22,6 +22,20 @@ def veil(*args, env=None, check=True):
     return r
 
 
+def ct_with_a_drawn_name():
+    """pydicom's CT_small with "SMITH ANNA" burned in near its bottom (rows 100 to 110)."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    ds = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
+    arr = ds.pixel_array.copy()
+    canvas = Image.new("L", (128, 128), 0)
+    ImageDraw.Draw(canvas).text((4, 100), "SMITH ANNA", fill=255, font=ImageFont.load_default())
+    arr[np.asarray(canvas) > 0] = arr.max()
+    ds.PixelData = arr.tobytes()
+    return ds
+
+
 @pytest.fixture
 def key(tmp_path):
     path = tmp_path / "key"
@@ -118,16 +132,8 @@ def test_report_counts_outcomes_and_actions(tmp_path, key):
 def test_single_file_report_lists_its_masked_boxes(tmp_path, key):
     """One file to one file with --report: the summary of a batch of one, with the file's boxes."""
     import json
-    import numpy as np
-    from PIL import Image, ImageDraw, ImageFont
 
-    ds = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
-    arr = ds.pixel_array.copy()
-    canvas = Image.new("L", (128, 128), 0)
-    ImageDraw.Draw(canvas).text((4, 100), "SMITH ANNA", fill=255, font=ImageFont.load_default())
-    arr[np.asarray(canvas) > 0] = arr.max()
-    ds.PixelData = arr.tobytes()
-    ds.save_as(tmp_path / "ct.dcm")
+    ct_with_a_drawn_name().save_as(tmp_path / "ct.dcm")
     veil("deid", tmp_path / "ct.dcm", "-o", tmp_path / "clean.dcm", "--key-file", key, "--pixels", "auto",
          "--report", tmp_path / "r.json", "-q")
     r = json.loads((tmp_path / "r.json").read_text())
@@ -174,16 +180,10 @@ def test_verify_passes_clean_output_and_fails_the_untouched_inputs(tmp_path, key
 def test_review_sheet_outlines_the_masked_boxes(tmp_path, key):
     """deid --pixels auto on an image with drawn text, then `veil review`: a PNG with a red outline."""
     import numpy as np
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image
 
-    ds = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
-    arr = ds.pixel_array.copy()
-    canvas = Image.new("L", (128, 128), 0)
-    ImageDraw.Draw(canvas).text((4, 100), "SMITH ANNA", fill=255, font=ImageFont.load_default())
-    arr[np.asarray(canvas) > 0] = arr.max()
-    ds.PixelData = arr.tobytes()
     (tmp_path / "in").mkdir()
-    ds.save_as(tmp_path / "in" / "ct.dcm")
+    ct_with_a_drawn_name().save_as(tmp_path / "in" / "ct.dcm")
     veil("deid", tmp_path / "in", "-o", tmp_path / "out", "--key-file", key, "--pixels", "auto", "-q")
     r = veil("review", tmp_path / "out", "--sheet", tmp_path / "sheet.png", "--thumbnail", "128")
     assert (tmp_path / "sheet.png").is_file(), r.stdout
