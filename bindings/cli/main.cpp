@@ -162,13 +162,9 @@ int deid_one_file(veil::Deidentifier& deid, const veil::Profile& profile, const 
   one.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (r) {
     one.deidentified = 1;
-    one.counts = r->counts;
-    one.unknown_public_removed = r->unknown_public_removed;
-    one.private_removed = r->private_removed;
     one.bytes_in = r->input_bytes;
     one.bytes_out = r->output_bytes;
-    one.pixels_by_status[r->pixel_status] = 1;
-    one.masked_regions = r->masked_regions.size();
+    one.add(*r);
   } else {
     one.failed = 1;
     one.failures_by_reason[std::string(veil::to_string(r.error().code))] = 1;

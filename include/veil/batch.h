@@ -73,6 +73,8 @@ struct BatchReport {
   std::string stop_reason;  // "signal", "disk full"
 
   int exit_code() const { return stopped ? 3 : failed ? 1 : 0; }
+  // Adds one de-identified file's counts (actions, removed attributes, pixel status and boxes).
+  void add(const FileResult& r);
 };
 
 // In this process: a TBB pipeline (serial source, parallel read/de-identify/write, serial record).

@@ -162,14 +162,6 @@ class ByteBudget {
   std::condition_variable freed_;
 };
 
-void add_counts(BatchReport& report, const FileResult& r) {
-  for (int i = 0; i < kActionCount; ++i) report.counts[i] += r.counts[i];
-  report.unknown_public_removed += r.unknown_public_removed;
-  report.private_removed += r.private_removed;
-  ++report.pixels_by_status[r.pixel_status];
-  report.masked_regions += r.masked_regions.size();
-}
-
 nlohmann::json masked_json(const FileResult& r) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& m : r.masked_regions)
@@ -273,7 +265,7 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
             if (job->ok) {
               ++report.deidentified;
               report.bytes_out += job->bytes_out;
-              add_counts(report, job->result);
+              report.add(job->result);
               if (job->result.pixel_status == "cleaned") {
                 nlohmann::json line{{"output", fs::relative(job->output, o.output).string()}};
                 line["masked"] = masked_json(job->result);
@@ -324,6 +316,14 @@ BatchReport run_pipeline(const Deidentifier& worker, const BatchOptions& o, Inpu
 }
 
 }  // namespace pipeline
+
+void BatchReport::add(const FileResult& r) {
+  for (int i = 0; i < kActionCount; ++i) counts[i] += r.counts[i];
+  unknown_public_removed += r.unknown_public_removed;
+  private_removed += r.private_removed;
+  ++pixels_by_status[r.pixel_status];
+  masked_regions += r.masked_regions.size();
+}
 
 BatchReport run_batch(const Deidentifier& worker, const BatchOptions& options) {
   if (options.resume) pipeline::remove_stale_temporaries(options.output);

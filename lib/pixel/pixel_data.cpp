@@ -163,19 +163,18 @@ cv::Mat DecodedImage::grey8(int frame) const {
   return grey;
 }
 
-// 8-bit RGB stored pixel by pixel (most colour cines): read in place, in R G B order; other
-// colour layouts go through display8() (B G R).
-bool DecodedImage::rgb8_in_place() const {
-  return samples_ == 3 && planar_ == 0 && bytes_ == 1 && pi_ == PI::RGB && !ybr422_;
+// 8-bit RGB stored pixel by pixel (most colour cines) is read in place, in R G B order; other
+// layouts go through display8() (B G R, or grey for images without colour).
+DecodedImage::Colour8 DecodedImage::colour8(int frame) const {
+  if (samples_ == 3 && planar_ == 0 && bytes_ == 1 && pi_ == PI::RGB && !ybr422_) return {plane(frame), 0, 2};
+  return {display8(frame), 2, 0};
 }
 
 std::array<cv::Mat, 2> DecodedImage::opponent8(int frame, cv::Rect part) const {
-  const bool direct = rgb8_in_place();
-  const cv::Mat whole = direct ? plane(frame) : display8(frame);
+  const auto [whole, r, b] = colour8(frame);
   if (whole.channels() != 3) return {};
   if (part.empty()) part = cv::Rect(0, 0, whole.cols, whole.rows);
   const cv::Mat colour = whole(part);
-  const int r = direct ? 0 : 2, b = direct ? 2 : 0;
   cv::Mat red_green(colour.rows, colour.cols, CV_8U), yellow_blue(colour.rows, colour.cols, CV_8U);
   for (int y = 0; y < colour.rows; ++y) {
     const unsigned char* p = colour.ptr<unsigned char>(y);
@@ -191,10 +190,9 @@ std::array<cv::Mat, 2> DecodedImage::opponent8(int frame, cv::Rect part) const {
 
 std::vector<cv::Rect> DecodedImage::colour_changes(int frame, int contrast, int at_least, int tile) const {
   if (frame < 1) return {};
-  const bool direct = rgb8_in_place();
-  const cv::Mat now = direct ? plane(frame) : display8(frame), then = direct ? plane(frame - 1) : display8(frame - 1);
+  const auto [now, r, b] = colour8(frame);
   if (now.channels() != 3) return {};
-  const int r = direct ? 0 : 2, b = direct ? 2 : 0;
+  const cv::Mat then = colour8(frame - 1).pixels;
   cv::Mat counts = cv::Mat::zeros((now.rows + tile - 1) / tile, (now.cols + tile - 1) / tile, CV_32S);
   for (int y = 0; y < now.rows; ++y) {
     const unsigned char* p = now.ptr<unsigned char>(y);

@@ -69,7 +69,11 @@ class DecodedImage {
   bool same_pixels(const DecodedImage& other) const { return interleaved() == other.interleaved(); }
 
  private:
-  bool rgb8_in_place() const;
+  struct Colour8 {
+    cv::Mat pixels;
+    int red, blue;  // channel indices (green is 1)
+  };
+  Colour8 colour8(int frame) const;  // a frame's colour pixels, in place where they can be
   std::size_t frame_bytes() const;
   std::vector<char> interleaved() const;  // the pixels in planar configuration 0
   cv::Mat palette_rgb8(int frame) const;  // a palette frame through its tables, 8-bit RGB (empty if they fail)

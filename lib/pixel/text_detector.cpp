@@ -102,6 +102,17 @@ bool straight(const cv::Mat& shape) {
   return across <= 0.01 * along;  // spreads (square roots) within a tenth
 }
 
+// Whether no stroke of `shape` (non-zero, inside a border of zeros) is thicker than `limit`:
+// twice the largest distance from the ground, measured only when a cheap bound cannot tell.
+bool no_thicker_than(const cv::Mat& shape, double limit) {
+  if (within_steps_of_ground(shape, static_cast<int>(limit / 2))) return true;
+  thread_local cv::Mat dist;
+  cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
+  double thickest = 0;
+  cv::minMaxLoc(dist, nullptr, &thickest);
+  return 2 * thickest <= limit;
+}
+
 // Whether a component wider than five times its height (see candidates()) is letters run
 // together (small bold text: a name, a date with its dashes) rather than a line or a ruler: it
 // is not ruled, and across its middle it crosses strokes as often as text does, about two per
@@ -145,7 +156,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
                                   const cv::Mat* same = nullptr) {
   // Buffers kept per thread: small ones would cost an allocation per component.
   thread_local Components components;
-  thread_local cv::Mat shape, dist, core;
+  thread_local cv::Mat shape, core;
   find_components(strokes, components);
   std::vector<Candidate> out;
   for (int i = 0; i < components.size(); ++i) {
@@ -191,13 +202,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     }
     if (fill < 0.05 && !line) continue;
     bool thin = !wide || letters_run_together(shape, area);
-    const double too_thick = (same ? 0.75 : 0.5) * box.height + 2;
-    if (thin && !within_steps_of_ground(shape, static_cast<int>(too_thick / 2))) {  // else thin whatever the distances say
-      cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
-      double thickest = 0;
-      cv::minMaxLoc(dist, nullptr, &thickest);
-      thin = 2 * thickest <= too_thick;
-    }
+    thin = thin && no_thicker_than(shape, (same ? 0.75 : 0.5) * box.height + 2);
     // Small bold letters run together are too thick, or too wide, for the tests above: they
     // count when gaps between and inside the letters break their rows.
     const bool clump = !thin && box.height <= 12 && box.width >= 2 * box.height && fill >= 0.45 &&
@@ -324,16 +329,11 @@ double ground_beyond(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect
 // fraction of a glyph's height thick; clusters of blobs (vessels seen end-on, merged dots) are
 // thicker, though thin enough for candidates(). Asked of lone pairs only (see verdict()).
 bool slender(const cv::Mat& strokes, const cv::Rect& box, double h) {
-  thread_local cv::Mat shape, dist;
+  thread_local cv::Mat shape;
   shape.create(box.height + 2, box.width + 2, CV_8U);
   shape.setTo(0);
   strokes(box).copyTo(shape(cv::Rect(1, 1, box.width, box.height)));
-  const double slim = 0.3 * h + 2;
-  if (within_steps_of_ground(shape, static_cast<int>(slim / 2))) return true;
-  cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
-  double thickest = 0;
-  cv::minMaxLoc(dist, nullptr, &thickest);
-  return 2 * thickest <= slim;
+  return no_thicker_than(shape, 0.3 * h + 2);
 }
 
 // Share of the pixels just outside the strokes of a box (touching one, not strokes themselves)
@@ -439,6 +439,14 @@ Group without_strays(const Group& g) {
   return kept;
 }
 
+// Two glyphs of drawn strokes, one line tall, on a flat ground with nothing around them: a lone
+// pair if that ground goes on above and below (see verdict()), else perhaps the first letters of
+// a text going on under a region of their shade (see find_rows()).
+bool pair_on_flat_ground(const LineCandidate& l) {
+  return l.components == 2 && l.height >= 10 && l.background <= 0.05 && l.surround <= 0.1 && l.slender &&
+         l.box.height <= 1.3 * l.height;
+}
+
 // Why a row is not text (nullptr when it is: then `taken` names the rule that took it).
 const char* verdict(const LineCandidate& l, const DetectorParams& p, const char*& taken) {
   auto text = [&](const char* rule) -> const char* {
@@ -486,9 +494,7 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p, const char*
   // Two glyphs alone on a flat ground (an age, a day, the halves of a monospaced date) are text;
   // the ground must go on around them (not two grains at the edge of an ultrasound fan, black
   // on one side only), and their strokes be drawn ones (not two clusters of vessel dots).
-  bool lone_pair = l.components == 2 && l.height >= 10 && l.background <= 0.05 && l.beyond <= 0.5 && l.surround <= 0.1 &&
-                   l.slender && l.box.height <= 1.3 * l.height;
-  if (lone_pair) return text("lone-pair");
+  if (pair_on_flat_ground(l) && l.beyond <= 0.5) return text("lone-pair");
   if (l.chars < p.min_chars || l.components < 2 || (l.components == 2 && l.chars < p.min_chars + 1)) return "few letters";
   if (l.box.height > 1.8 * l.height) return "not one line";
   if (l.aligned < 0.7) return "no baseline";
@@ -549,6 +555,13 @@ bool stacked(const LineCandidate& line, const LineCandidate& part) {
   return overlaps && one_above_other(line, part, line.height);
 }
 
+// The share of column `x` between rows `y0` and `y1` within 20 grey levels of `ink`.
+double share_of_shade(const cv::Mat& grey, int x, int y0, int y1, double ink) {
+  int same = 0;
+  for (int y = y0; y < y1; ++y) same += std::abs(grey.at<unsigned char>(y, x) - ink) <= 20;
+  return static_cast<double>(same) / (y1 - y0);
+}
+
 // Grows an accepted row sideways over columns that hold strokes of its ink inside its band and
 // nothing just above or below it: the punctuation and short words it did not take in. Where the
 // band runs over ground as bright (or dark) as its ink, the row may go on unseen: it is crossed
@@ -569,11 +582,7 @@ void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, bo
   // is not of that shade: else the row is the gaps between the letters of a text of the other
   // polarity, and the ground around that text is what matches it.
   auto alike = [&](int y, int x) { return std::abs(grey.at<unsigned char>(y, x) - line.ink) <= 20; };
-  auto shade = [&](int x) {
-    int same = 0;
-    for (int y = y0; y < y1; ++y) same += alike(y, x);
-    return static_cast<double>(same) / (y1 - y0);
-  };
+  auto shade = [&](int x) { return share_of_shade(grey, x, y0, y1, line.ink); };
   int ground = 0;
   const bool stands_out = background_spread(grey, strokes, line.box, line.ink, &ground) < 1e8 &&
                           std::abs(ground - line.ink) >= 40;
@@ -739,12 +748,8 @@ void find_blocks(std::vector<LineCandidate>& rows) {
 // ground of its ink's shade for a letter height or more: text going on under a region as bright
 // (or dark) as itself, where it cannot be seen (white words crossing a saturated region).
 bool goes_under_its_shade(const LineCandidate& l, const cv::Mat& grey) {
-  const int y0 = l.box.y, y1 = l.box.br().y, letter = static_cast<int>(l.height);
-  auto shade = [&](int x) {
-    int same = 0;
-    for (int y = y0; y < y1; ++y) same += std::abs(grey.at<unsigned char>(y, x) - l.ink) <= 20;
-    return same >= 0.9 * (y1 - y0);
-  };
+  const int letter = static_cast<int>(l.height);
+  auto shade = [&](int x) { return share_of_shade(grey, x, l.box.y, l.box.br().y, l.ink) >= 0.9; };
   for (const int step : {1, -1}) {
     int x = step > 0 ? l.box.br().x : l.box.x - 1;
     for (int skipped = 0; skipped < letter / 2 && x >= 0 && x < grey.cols && !shade(x); ++skipped) x += step;
@@ -812,8 +817,7 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
     // of a text that goes on under it (the rest of the row cannot be seen there; extend() takes
     // it across to any letters beyond). Not two grains at a fan's edge: their band does not
     // run into ground of their shade, nor do drawn strokes go on into it (open).
-    if (!l.text && !same && !high_contrast && l.components == 2 && l.height >= 10 && l.background <= 0.05 &&
-        l.surround <= 0.1 && l.slender && l.box.height <= 1.3 * l.height && std::abs(l.ink - l.ground) >= 2 * p.contrast &&
+    if (!l.text && !same && !high_contrast && pair_on_flat_ground(l) && std::abs(l.ink - l.ground) >= 2 * p.contrast &&
         goes_under_its_shade(l, grey8)) {
       l.open = open_border(grey8, mask, l.box, l.ink, static_cast<int>(l.ground));
       if (l.open <= 0.15) l.text = true, l.rejected_because.clear(), l.accepted_because = "pair before its shade";
