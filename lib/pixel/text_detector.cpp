@@ -362,6 +362,30 @@ double open_border(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& 
 
 using Group = std::vector<const Candidate*>;
 
+// How many stroke widths long the strokes in a box are: their area over the square of their
+// typical width, twice the median distance to the ground along their ridges (the pixels no
+// neighbour is deeper than). A glyph is a pen's path many widths long, a bold I two or more; a round
+// blob is about one.
+double widths_long(const cv::Mat& strokes, const cv::Rect& box) {
+  thread_local cv::Mat shape, dist, deepest;
+  shape.create(box.height + 2, box.width + 2, CV_8U);
+  shape.setTo(0);
+  strokes(box).copyTo(shape(cv::Rect(1, 1, box.width, box.height)));
+  cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
+  cv::dilate(dist, deepest, cv::Mat());
+  std::vector<float> ridge;
+  for (int y = 1; y < dist.rows - 1; ++y) {
+    const float* d = dist.ptr<float>(y);
+    const float* m = deepest.ptr<float>(y);
+    for (int x = 1; x < dist.cols - 1; ++x)
+      if (d[x] > 0 && d[x] >= m[x]) ridge.push_back(d[x]);
+  }
+  if (ridge.empty()) return 0;
+  std::nth_element(ridge.begin(), ridge.begin() + static_cast<std::ptrdiff_t>(ridge.size() / 2), ridge.end());
+  const double width = 2.0 * ridge[ridge.size() / 2];
+  return cv::countNonZero(shape) / (width * width);
+}
+
 // Rows of candidates: similar heights, aligned tops or bottoms, one ink, close together.
 std::vector<Group> group_lines(std::vector<Candidate>& cs, const cv::Mat& strokes, const DetectorParams& p) {
   std::sort(cs.begin(), cs.end(), [](const Candidate& a, const Candidate& b) { return a.box.x < b.box.x; });
@@ -481,6 +505,13 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p, const char*
   const bool flat_around = l.background <= 0.12 && l.beyond <= 0.5;
   if (l.components <= 3 && std::abs(l.ink - l.ground) >= p.contrast && l.open > (flat_around ? 0.15 : 0.3))
     return "cut from a region of its shade";
+  // Round blobs touching in twos and threes (vessels seen end on, in the lung) make components
+  // a letter high and no thicker than bold letters, but each is only a stroke width or two long
+  // where a glyph is a pen's path: rows of two or three, 13 px high and up (small bold letters
+  // are as short), under 2 widths per component (a bold 1 is 2 to 2.3), or 5 when they are wide
+  // enough to count as several letters (rows of such words measure 5.6 and up).
+  if (l.components >= 2 && l.components <= 3 && l.height >= 13 && l.lengths < (l.chars > l.components ? 5 : 2.0))
+    return "round blobs, not strokes";
   // A word whose letters touch (bold or small text) is one wide component full of strokes, or
   // a clump broken by the gaps of its letters.
   bool joined_word = l.components == 1 && l.chars >= 4 && (l.transitions >= 1.5 || l.clump) && l.background <= 0.05 &&
@@ -787,6 +818,7 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
     // Only ever a reason to reject: measured for rows that would be taken without it.
     if (!why && l.components <= 3 && !same) {
       l.open = open_border(grey8, mask, l.box, l.ink, static_cast<int>(l.ground));
+      if (l.components >= 2 && l.height >= 13) l.lengths = widths_long(mask, l.found) / l.components;
       why = verdict(l, p, taken);
     }
     l.text = why == nullptr;
