@@ -2,7 +2,8 @@
 
 #include <gdcmAttribute.h>
 #include <gdcmFileMetaInformation.h>
-#include <gdcmImageReader.h>
+#include <gdcmImage.h>
+#include <gdcmPixmapReader.h>
 #include <gdcmReader.h>
 #include <gdcmTrace.h>
 #include <gdcmWriter.h>
@@ -117,7 +118,10 @@ std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<g
   std::span<const std::byte> parsed = header_only ? bytes.first(info.pixel_data->start) : bytes;
   SpanBuf buf(parsed);
   std::istream is(&buf);
-  gdcm::ImageReader image_reader;
+  // Pixels only: gdcm::ImageReader also works out spacing, origin and orientation, and asserts
+  // (aborting the process) on multi-frame objects whose functional groups give positions but no
+  // orientation (slide-microscopy segmentations, for one); veil writes back only the pixel data.
+  gdcm::PixmapReader image_reader;
   gdcm::Reader plain_reader;
   gdcm::Reader& reader = image ? image_reader : plain_reader;
   reader.SetStream(is);
@@ -138,7 +142,7 @@ std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<g
   }
   file = &reader.GetFile();  // shares the reader's heap File beyond the reader's life
   if (file->GetDataSet().IsEmpty()) return Error{ErrorCode::kNotDicom, "no data set"};
-  if (image) *image = image_reader.GetImage();
+  if (image) static_cast<gdcm::Pixmap&>(*image) = image_reader.GetPixmap();
   if (header_only) {
     if (gdcm::TransferSyntax::GetTSString(file->GetHeader().GetDataSetTransferSyntax()) != ts)
       return read(bytes, file, nullptr);  // GDCM saw another encoding: let it read everything

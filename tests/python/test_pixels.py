@@ -49,3 +49,51 @@ def test_masks_come_back_in_the_result(key_file):
     assert result.pixel_status == "cleaned"
     assert result.masked_regions and result.masked_regions[0].method == "detected"
     assert out.BurnedInAnnotation == "NO"
+
+
+def test_multiframe_without_patient_orientation_is_decoded_and_cleaned(key_file):
+    # A fractional segmentation of a slide: per-frame positions on the slide, no orientation in
+    # the patient. GDCM's image reader asserted on these (working out a spacing between frames
+    # the pixel stage never uses) and took the process with it.
+    ds = pydicom.dcmread(PYDICOM_FILES / "CT_small.dcm")
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.66.4"
+    ds.Modality = "SEG"
+    ds.SegmentationType = "FRACTIONAL"
+    for kw in ("ImagePositionPatient", "ImageOrientationPatient", "RescaleIntercept", "RescaleSlope"):
+        delattr(ds, kw)
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    ds.NumberOfFrames = 2
+    frames = []
+    for i in range(2):
+        position = pydicom.Dataset()
+        position.XOffsetInSlideCoordinateSystem = 20.0 + i
+        position.YOffsetInSlideCoordinateSystem = 25.0
+        position.ZOffsetInSlideCoordinateSystem = 1.0
+        item = pydicom.Dataset()
+        item.PlanePositionSlideSequence = [position]
+        frames.append(item)
+    ds.PerFrameFunctionalGroupsSequence = frames
+    measures = pydicom.Dataset()
+    measures.PixelSpacing = [0.5, 0.5]
+    measures.SliceThickness = 1
+    shared = pydicom.Dataset()
+    shared.PixelMeasuresSequence = [measures]
+    ds.SharedFunctionalGroupsSequence = [shared]
+    pixels = np.zeros((2, 128, 128), np.uint8)
+    canvas = Image.new("L", (128, 128), 0)
+    ImageDraw.Draw(canvas).text((4, 100), "SMITH ANNA", fill=255, font=ImageFont.load_default())
+    pixels[1][np.asarray(canvas) > 0] = 255
+    ds.PixelData = pixels.tobytes()
+    buffer = io.BytesIO()
+    ds.save_as(buffer, write_like_original=False)
+
+    img = veil.decode_pixels(buffer.getvalue())
+    assert img.frames == 2 and (img.array == pixels).all()
+    d = veil.Deidentifier(veil.Profile(), veil.Key.from_file(key_file), pixels="auto")
+    out, result = veil.deidentify_dataset(ds, d)
+    assert result.pixel_status == "cleaned"
+    assert out.BurnedInAnnotation == "NO"
+    cleaned = np.frombuffer(out.PixelData, np.uint8).reshape(2, 128, 128)
+    assert cleaned[1][np.asarray(canvas) > 0].max() == 0
