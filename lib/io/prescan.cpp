@@ -303,6 +303,7 @@ std::optional<Error> prescan(std::span<const std::byte> bytes, PrescanInfo& info
     if (!f) {
       info.explicit_vr = ex;
       if (s.has_pixel_data) info.pixel_data = PixelDataSpan{s.pixel_start, s.pixel_end};
+      info.bits_allocated = static_cast<int>(s.bits_);
       return std::nullopt;
     }
     if (!first) first = f;

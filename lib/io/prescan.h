@@ -27,6 +27,7 @@ struct PrescanInfo {
   bool has_meta = false;
   bool explicit_vr = true;                  // the encoding the data set scanned in
   std::optional<PixelDataSpan> pixel_data;  // top level only; not known for deflated data sets
+  int bits_allocated = 0;                   // top level (0028,0100); 0 when absent
 };
 
 // True when `value` is a well-formed run of implicit VR little endian items, which is what a

@@ -2,6 +2,7 @@
 import io
 
 import numpy as np
+import pytest
 import pydicom
 from PIL import Image, ImageDraw, ImageFont
 
@@ -97,3 +98,24 @@ def test_multiframe_without_patient_orientation_is_decoded_and_cleaned(key_file)
     assert out.BurnedInAnnotation == "NO"
     cleaned = np.frombuffer(out.PixelData, np.uint8).reshape(2, 128, 128)
     assert cleaned[1][np.asarray(canvas) > 0].max() == 0
+
+
+def rle_single_bit(rows, columns):
+    # One RLE segment of literal runs over the packed bits (PS3.5 G.3.1: a header of 16 offsets).
+    packed = np.packbits(np.indices((rows, columns)).sum(axis=0) % 2, bitorder="little").tobytes()
+    segment = b"".join(bytes([len(packed[i:i + 128]) - 1]) + packed[i:i + 128] for i in range(0, len(packed), 128))
+    header = (1).to_bytes(4, "little") + (64).to_bytes(4, "little") + bytes(56)
+    return header + segment
+
+
+def test_single_bit_pixels_are_refused_with_an_error_not_a_crash():
+    # GDCM asserts on RLE pixel data of one bit a pixel when asked to decode it.
+    ds = pydicom.dcmread(PYDICOM_FILES / "liver_1frame.dcm")
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.RLELossless
+    ds.PixelData = pydicom.encaps.encapsulate([rle_single_bit(ds.Rows, ds.Columns)])
+    ds["PixelData"].is_undefined_length = True
+    ds.is_implicit_VR = False
+    buffer = io.BytesIO()
+    ds.save_as(buffer, write_like_original=False)
+    with pytest.raises(veil.Error, match="not 8 or 16 bits"):
+        veil.decode_pixels(buffer.getvalue())
