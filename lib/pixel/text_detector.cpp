@@ -257,27 +257,17 @@ double transitions_per_height(const cv::Mat& strokes, const cv::Rect& box, doubl
   return best / (box.width / h);
 }
 
-// Spread of the background next to the strokes, relative to the strokes' contrast.
-double background_spread(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& box, double ink,
+// Spread of the background next to the strokes, relative to the strokes' contrast. `near` is
+// the strokes grown by a pixel (see find_rows()): the ground is the pixels of the box it leaves.
+double background_spread(const cv::Mat& grey, const cv::Mat& near, const cv::Rect& box, double ink,
                          int* ground_level = nullptr) {
-  // The ground: pixels of the box with no stroke among their eight neighbours.
   std::array<int, 256> ground{};
   long count = 0;
-  const int x0 = std::max(0, box.x - 1), x1 = std::min(strokes.cols, box.br().x + 1);
-  thread_local std::vector<unsigned char> column;  // strokes in the three rows, per column
-  column.resize(static_cast<std::size_t>(x1 - x0));
   for (int y = box.y; y < box.br().y; ++y) {
-    const unsigned char* above = strokes.ptr<unsigned char>(std::max(0, y - 1));
-    const unsigned char* row = strokes.ptr<unsigned char>(y);
-    const unsigned char* below = strokes.ptr<unsigned char>(std::min(strokes.rows - 1, y + 1));
-    for (int x = x0; x < x1; ++x) column[static_cast<std::size_t>(x - x0)] = above[x] | row[x] | below[x];
+    const unsigned char* n = near.ptr<unsigned char>(y);
     const unsigned char* g = grey.ptr<unsigned char>(y);
-    for (int x = box.x; x < box.br().x; ++x) {
-      const int i = x - x0;
-      const bool near = column[static_cast<std::size_t>(i)] | (x > x0 ? column[static_cast<std::size_t>(i - 1)] : 0) |
-                        (x + 1 < x1 ? column[static_cast<std::size_t>(i + 1)] : 0);
-      if (!near) ++ground[g[x]], ++count;
-    }
+    for (int x = box.x; x < box.br().x; ++x)
+      if (!n[x]) ++ground[g[x]], ++count;
   }
   if (count < 10) return 1e9;
   // Median and median absolute deviation: an anatomical edge crossing the row is a minority of
@@ -422,7 +412,7 @@ struct RowLines {
 };
 
 // A row's measurements.
-LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& strokes) {
+LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& strokes, const cv::Mat& near) {
   LineCandidate l;
   l.box = g[0]->box;
   std::vector<double> inks;
@@ -441,7 +431,7 @@ LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& stroke
   l.transitions = transitions_per_height(strokes, l.box, l.height);
   l.ink = median(inks);
   int ground = 0;
-  l.background = background_spread(grey, strokes, l.box, l.ink, &ground);
+  l.background = background_spread(grey, near, l.box, l.ink, &ground);
   l.beyond = ground_beyond(grey, strokes, l.box, l.height, l.ink, ground);
   l.ground = ground;
   l.surround = surround_density(strokes, l.box, l.height);
@@ -597,7 +587,7 @@ double share_of_shade(const cv::Mat& grey, int x, int y0, int y1, double ink) {
 // nothing just above or below it: the punctuation and short words it did not take in. Where the
 // band runs over ground as bright (or dark) as its ink, the row may go on unseen: it is crossed
 // (up to ten letter heights) to the strokes beyond it, and a letter cut by its edge is taken in.
-void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, bool bright) {
+void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, const cv::Mat& near, bool bright) {
   const int y0 = line.box.y, y1 = line.box.br().y;
   auto column_holds_text = [&](int x) {
     for (int y : {y0 - 2, y0 - 1, y1, y1 + 1})
@@ -615,7 +605,7 @@ void extend(LineCandidate& line, const cv::Mat& grey, const cv::Mat& strokes, bo
   auto alike = [&](int y, int x) { return std::abs(grey.at<unsigned char>(y, x) - line.ink) <= 20; };
   auto shade = [&](int x) { return share_of_shade(grey, x, y0, y1, line.ink); };
   int ground = 0;
-  const bool stands_out = background_spread(grey, strokes, line.box, line.ink, &ground) < 1e8 &&
+  const bool stands_out = background_spread(grey, near, line.box, line.ink, &ground) < 1e8 &&
                           std::abs(ground - line.ink) >= 40;
   // Whether the ground just above or just below the row's last letter height, from column `end`
   // back by `step`, is mostly not of the ink's shade.
@@ -796,6 +786,9 @@ bool goes_under_its_shade(const LineCandidate& l, const cv::Mat& grey) {
 void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const DetectorParams& p, const cv::Mat* same,
                std::vector<LineCandidate>& out, bool high_contrast = false) {
   std::vector<Candidate> cs = candidates(grey8, mask, bright, p, same);
+  // The strokes grown by a pixel each way: what is not in it is ground (see background_spread()).
+  thread_local cv::Mat near;
+  cv::dilate(mask, near, cv::Mat());
   std::vector<LineCandidate> rows;
   auto judge = [&](LineCandidate& l) {
     // Small bold text fills its box with strokes: its ground is the margin around it, if the
@@ -807,7 +800,7 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
       const cv::Rect around = cv::Rect(l.box.x - margin, l.box.y - margin, l.box.width + 2 * margin,
                                        l.box.height + 2 * margin) & cv::Rect(0, 0, grey8.cols, grey8.rows);
       int ground = 0;
-      const double spread = background_spread(grey8, mask, around, l.ink, &ground);
+      const double spread = background_spread(grey8, near, around, l.ink, &ground);
       if (spread < 1e8 && std::abs(l.ink - ground) >= 2 * p.contrast) l.background = spread;
     }
     l.flat_ink = same != nullptr;
@@ -826,13 +819,13 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
     l.accepted_because = why ? "" : taken;
   };
   for (const Group& g : group_lines(cs, mask, p)) {
-    LineCandidate l = measure(g, grey8, mask);
+    LineCandidate l = measure(g, grey8, mask, near);
     judge(l);
     // Judged again without a stray member or two, if that makes it a row of text on flat ground
     // (over texture, rows of anatomy came out of leaving members out).
     if (!l.text) {
       if (const Group kept = without_strays(g); !kept.empty()) {
-        LineCandidate trimmed = measure(kept, grey8, mask);
+        LineCandidate trimmed = measure(kept, grey8, mask, near);
         judge(trimmed);
         if (trimmed.text && trimmed.background <= 0.12) {
           // What the members left out reach within half a letter height of the row's band
@@ -859,7 +852,7 @@ void find_rows(const cv::Mat& grey8, const cv::Mat& mask, bool bright, const Det
   find_blocks(rows);
   join_neighbours(rows);
   for (auto& l : rows) {
-    if (l.text && l.rejected_because.empty()) extend(l, grey8, mask, bright);
+    if (l.text && l.rejected_because.empty()) extend(l, grey8, mask, near, bright);
     if (l.text) l.box |= l.tails;
     out.push_back(std::move(l));
   }
