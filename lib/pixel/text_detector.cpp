@@ -546,6 +546,11 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p, const char*
   bool isolated = l.surround <= 0.25 && l.components >= 3 && l.height >= 10;
   if (l.background > (isolated || strong ? 1.0 : 0.3)) return "busy background";
   if (l.surround > (strong ? 0.5 : 0.35)) return "textured surroundings";
+  // Three or fewer pieces, each wider than a letter (counted as several by its width), over
+  // texture: anatomy the top-hat cut up (a bright ridge of a shoulder, the rim of a kidney, gas
+  // in the bowel). Words there keep their letters apart or come in longer rows; on flat ground
+  // (above) such rows are text.
+  if (l.components <= 3 && l.chars > l.components && l.background > 0.12) return "wide pieces on texture";
   return text("stands-apart");
 }
 

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -126,8 +128,15 @@ TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
 // then 40 files, 194 boxes once rows of little contrast had to lie on a ground that goes on
 // around them: fewer false boxes on MR2, VL6, OT-PAL-8-face, dcm_qa_deident 00007 and deid's
 // cleaned capture, and on Clunie's ten SMPTE captures a row of no contrast, spanning four of
-// the percentage labels, no longer joins them into one box: four boxes, three more per file);
-// lower the ceiling as the detector improves.
+// the percentage labels, no longer joins them into one box: four boxes, three more per file;
+// then 34 files, 188 boxes once rows of three or fewer wide pieces over texture stopped
+// counting: the anatomy boxed on the four copies of WG04's MR2 shoulder, a Bruker MR's
+// kidneys and a CT's bowel gas, files of unknown text that were looked at and show none, and
+// are now held to no box); lower the ceiling as the detector improves.
+// Files of unknown text looked at whole and showing none.
+constexpr std::array<const char*, 6> kLookedAtWithoutText{"/MR2_JLSL", "/MR2_JPLY", "/MR2_J2KI.dcm", "/MR2_J2KR.dcm",
+                                                          "/mr_brucker.dcm", "/explicit_VR-UN.dcm"};
+
 TEST(PixelCorpus, FilesWithoutTextGetNoBoxes) {
   fs::path corpus = fs::path(VEIL_SHARED_DIR) / "corpus";
   if (!fs::exists(corpus / "MANIFEST.tsv")) GTEST_SKIP() << "../shared/corpus not present";
@@ -142,7 +151,9 @@ TEST(PixelCorpus, FilesWithoutTextGetNoBoxes) {
       ++looked;
       files_boxed += !r->masked_regions.empty();
       boxes += static_cast<int>(r->masked_regions.size());
-      if (flag != "no") continue;
+      const bool looked_at = std::any_of(kLookedAtWithoutText.begin(), kLookedAtWithoutText.end(),
+                                         [&](const char* name) { return rel.ends_with(name); });
+      if (flag != "no" && !looked_at) continue;
       if (rel.find("/VL6_") != std::string::npos)
         EXPECT_EQ(r->pixel_status, "cleaned") << rel << ": its case label was not found";
       else
@@ -151,8 +162,8 @@ TEST(PixelCorpus, FilesWithoutTextGetNoBoxes) {
   std::printf("TOTAL %d images without text or not known to have any: %d with boxes, %d boxes\n", looked,
               files_boxed, boxes);
   EXPECT_GT(looked, 100);
-  EXPECT_LE(files_boxed, 40);
-  EXPECT_LE(boxes, 194);
+  EXPECT_LE(files_boxed, 34);
+  EXPECT_LE(boxes, 188);
 }
 
 // ../shared/corpus/presidio/ground_truth_dev.json: boxes drawn by presidio's authors around the
