@@ -354,8 +354,8 @@ using Group = std::vector<const Candidate*>;
 
 // How many stroke widths long the strokes in a box are: their area over the square of their
 // typical width, twice the median distance to the ground along their ridges (the pixels no
-// neighbour is deeper than). A glyph is a pen's path many widths long, a bold I two or more; a round
-// blob is about one.
+// neighbour is deeper than). A glyph is a pen's path many widths long, a bold I two or more;
+// a round blob is about one.
 double widths_long(const cv::Mat& strokes, const cv::Rect& box) {
   thread_local cv::Mat shape, dist, deepest;
   shape.create(box.height + 2, box.width + 2, CV_8U);
