@@ -20,6 +20,7 @@ struct Candidate {
   int chars = 1;   // letters that touch form one component: its width says how many
   bool ruled = false;  // thin lines, one across most of its width (a grid, a frame, a ruler): see ruled()
   bool clump = false;  // small bold letters run together into one solid piece: see broken_by_letters()
+  bool slash = false;  // one bar running aslant: see aslant()
 };
 
 double median(std::vector<double> v) {
@@ -100,6 +101,19 @@ bool straight(const cv::Mat& shape) {
   const double mean = (xx + yy) / 2, half = std::sqrt((xx - yy) * (xx - yy) / 4 + xy * xy);
   const double along = mean + half, across = std::max(0.0, mean - half);  // variances on the two axes
   return across <= 0.01 * along;  // spreads (square roots) within a tenth
+}
+
+// Whether a component is one bar running aslant, a slash: its pixels spread across its axis
+// less than 0.36 of what they spread along it, and that axis lies 20 to 70 degrees from the
+// horizontal (upright strokes are I, l and 1; italic letters lean less than 20 degrees).
+bool aslant(const cv::Mat& shape) {
+  const cv::Moments m = cv::moments(shape, true);
+  if (m.m00 <= 0) return false;
+  const double xx = m.mu20 / m.m00, yy = m.mu02 / m.m00, xy = m.mu11 / m.m00;
+  const double mean = (xx + yy) / 2, half = std::sqrt((xx - yy) * (xx - yy) / 4 + xy * xy);
+  const double along = mean + half, across = std::max(0.0, mean - half);
+  const double degrees = std::abs(0.5 * std::atan2(2 * xy, xx - yy)) * 180 / CV_PI;
+  return across <= 0.36 * 0.36 * along && degrees >= 20 && degrees <= 70;
 }
 
 // Whether no stroke of `shape` (non-zero, inside a border of zeros) is thicker than `limit`:
@@ -208,7 +222,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     const bool clump = !thin && box.height <= 12 && box.width >= 2 * box.height && fill >= 0.45 &&
                        broken_by_letters(shape) >= 0.35;
     if (!thin && !clump) continue;
-    Candidate c{box, ink, 1, ruled(shape, area), clump};
+    Candidate c{box, ink, 1, ruled(shape, area), clump, aslant(shape)};
     // A wide component along one straight line is one stroke, not letters.
     if (box.width > 1.2 * box.height && !line)
       c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
@@ -422,6 +436,7 @@ LineCandidate measure(const Group& g, const cv::Mat& grey, const cv::Mat& stroke
     inks.push_back(c->ink);
   }
   l.components = static_cast<int>(g.size());
+  l.slashes = static_cast<int>(std::count_if(g.begin(), g.end(), [](const Candidate* c) { return c->slash; }));
   l.ruled = g.size() == 1 && g[0]->ruled;
   l.clump = g.size() == 1 && g[0]->clump && l.box.width >= 5 * l.box.height;  // alone, a word's width
   const RowLines lines(g);
@@ -472,6 +487,9 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p, const char*
   // and fine texture cross many more. (A single narrow glyph, a 1 or an l, may cross more per
   // width: it is judged with its row, see beside().)
   if (l.transitions > 8 && l.box.width >= 2 * l.height) return "too many strokes";
+  // Slashes alone (each member one bar aslant: strands of anatomy, hatching) carry no name, ID
+  // or date: rows of three or fewer of them are not text.
+  if (l.components <= 3 && l.slashes == l.components) return "slashes alone";
   if (l.flat_ink) {
     // Strokes of one exact grey value, separated from the texture they were drawn over: what a
     // device draws. Anatomy, speckle and noise never hold one value along a row of glyphs, so

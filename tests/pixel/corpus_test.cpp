@@ -132,10 +132,11 @@ TEST(PixelCorpus, BurnedInTextIsMaskedLosslesslyAndNoHeaderPhiIsReadable) {
 // then 34 files, 188 boxes once rows of three or fewer wide pieces over texture stopped
 // counting: the anatomy boxed on the four copies of WG04's MR2 shoulder, a Bruker MR's
 // kidneys and a CT's bowel gas, files of unknown text that were looked at and show none, and
-// are now held to no box); lower the ceiling as the detector improves.
-// Files of unknown text looked at whole and showing none.
-constexpr std::array<const char*, 6> kLookedAtWithoutText{"/MR2_JLSL", "/MR2_JPLY", "/MR2_J2KI.dcm", "/MR2_J2KR.dcm",
-                                                          "/mr_brucker.dcm", "/explicit_VR-UN.dcm"};
+// are now held to no box; then 23 files, 177 boxes once slashes alone stopped counting: the
+// strands at the corner of pydicom's 64x64 MR_small, eleven copies in the corpus, six of them
+// held to no box by name); lower the ceiling as the detector improves.
+// Files of unknown text looked at whole and showing none (by the start of their names).
+constexpr std::array<const char*, 4> kLookedAtWithoutText{"/MR2_", "/MR_small", "/mr_brucker.dcm", "/explicit_VR-UN.dcm"};
 
 TEST(PixelCorpus, FilesWithoutTextGetNoBoxes) {
   fs::path corpus = fs::path(VEIL_SHARED_DIR) / "corpus";
@@ -152,7 +153,7 @@ TEST(PixelCorpus, FilesWithoutTextGetNoBoxes) {
       files_boxed += !r->masked_regions.empty();
       boxes += static_cast<int>(r->masked_regions.size());
       const bool looked_at = std::any_of(kLookedAtWithoutText.begin(), kLookedAtWithoutText.end(),
-                                         [&](const char* name) { return rel.ends_with(name); });
+                                         [&](const char* name) { return rel.find(name) != std::string::npos; });
       if (flag != "no" && !looked_at) continue;
       if (rel.find("/VL6_") != std::string::npos)
         EXPECT_EQ(r->pixel_status, "cleaned") << rel << ": its case label was not found";
@@ -162,8 +163,8 @@ TEST(PixelCorpus, FilesWithoutTextGetNoBoxes) {
   std::printf("TOTAL %d images without text or not known to have any: %d with boxes, %d boxes\n", looked,
               files_boxed, boxes);
   EXPECT_GT(looked, 100);
-  EXPECT_LE(files_boxed, 34);
-  EXPECT_LE(boxes, 188);
+  EXPECT_LE(files_boxed, 23);
+  EXPECT_LE(boxes, 177);
 }
 
 // ../shared/corpus/presidio/ground_truth_dev.json: boxes drawn by presidio's authors around the

@@ -119,3 +119,19 @@ def test_single_bit_pixels_are_refused_with_an_error_not_a_crash():
     ds.save_as(buffer, write_like_original=False)
     with pytest.raises(veil.Error, match="not 8 or 16 bits"):
         veil.decode_pixels(buffer.getvalue())
+
+
+def test_slashes_alone_are_not_text():
+    # Strands of anatomy running aslant at the corner of pydicom's 64x64 MR_small, three
+    # letter-sized bars on flat ground, were boxed as a row of three letters; so were three bars
+    # drawn aslant. Slashes alone carry no name, ID or date; a date written with them is text.
+    mr = veil.decode_pixels((PYDICOM_FILES / "MR_small.dcm").read_bytes())
+    assert veil.detect_text(mr.grey(0)) == []
+    frame = Image.new("L", (200, 80), 0)
+    draw = ImageDraw.Draw(frame)
+    for x in (40, 60, 80):
+        draw.line([(x, 50), (x + 12, 30)], fill=255, width=3)
+    assert veil.detect_text(np.asarray(frame)) == [], veil.explain_text(np.asarray(frame))
+    draw.text((40, 60), "12/04/2019", fill=255, font=ImageFont.load_default())
+    dated = np.asarray(frame.resize((400, 160)))
+    assert any(y <= 125 and y + h >= 135 for x, y, w, h in veil.detect_text(dated))

@@ -126,6 +126,7 @@ void bind_pixel(py::module_& m) {
           d["slender"] = l.slender;
           d["open"] = l.open;
           d["lengths"] = l.lengths;
+          d["slashes"] = l.slashes;
           d["flat_ink"] = l.flat_ink;
           d["high_contrast"] = l.high_contrast;
           d["ruled"] = l.ruled;
