@@ -92,28 +92,33 @@ bool ruled(const cv::Mat& shape, int area) {
   return false;
 }
 
-// Whether a component's pixels lie along one straight line: across it they spread less than a
-// tenth of what they spread along it.
-bool straight(const cv::Mat& shape) {
+// The spreads (variances) of a component's pixels along and across their main axis, and the
+// axis's angle from the horizontal (0 to 90 degrees). False for an empty shape.
+bool principal_axes(const cv::Mat& shape, double& along, double& across, double& degrees) {
   const cv::Moments m = cv::moments(shape, true);
   if (m.m00 <= 0) return false;
   const double xx = m.mu20 / m.m00, yy = m.mu02 / m.m00, xy = m.mu11 / m.m00;
   const double mean = (xx + yy) / 2, half = std::sqrt((xx - yy) * (xx - yy) / 4 + xy * xy);
-  const double along = mean + half, across = std::max(0.0, mean - half);  // variances on the two axes
-  return across <= 0.01 * along;  // spreads (square roots) within a tenth
+  along = mean + half;
+  across = std::max(0.0, mean - half);
+  degrees = std::abs(0.5 * std::atan2(2 * xy, xx - yy)) * 180 / CV_PI;
+  return true;
+}
+
+// Whether a component's pixels lie along one straight line: across it they spread less than a
+// tenth of what they spread along it.
+bool straight(const cv::Mat& shape) {
+  double along = 0, across = 0, degrees = 0;
+  return principal_axes(shape, along, across, degrees) && across <= 0.01 * along;  // spreads (square roots) within a tenth
 }
 
 // Whether a component is one bar running aslant, a slash: its pixels spread across its axis
 // less than 0.36 of what they spread along it, and that axis lies 20 to 70 degrees from the
 // horizontal (upright strokes are I, l and 1; italic letters lean less than 20 degrees).
 bool aslant(const cv::Mat& shape) {
-  const cv::Moments m = cv::moments(shape, true);
-  if (m.m00 <= 0) return false;
-  const double xx = m.mu20 / m.m00, yy = m.mu02 / m.m00, xy = m.mu11 / m.m00;
-  const double mean = (xx + yy) / 2, half = std::sqrt((xx - yy) * (xx - yy) / 4 + xy * xy);
-  const double along = mean + half, across = std::max(0.0, mean - half);
-  const double degrees = std::abs(0.5 * std::atan2(2 * xy, xx - yy)) * 180 / CV_PI;
-  return across <= 0.36 * 0.36 * along && degrees >= 20 && degrees <= 70;
+  double along = 0, across = 0, degrees = 0;
+  return principal_axes(shape, along, across, degrees) && across <= 0.36 * 0.36 * along && degrees >= 20 &&
+         degrees <= 70;
 }
 
 // Whether no stroke of `shape` (non-zero, inside a border of zeros) is thicker than `limit`:
