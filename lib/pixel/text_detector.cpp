@@ -92,10 +92,9 @@ bool ruled(const cv::Mat& shape, int area) {
   return false;
 }
 
-// The spreads (variances) of a component's pixels along and across their main axis, and the
-// axis's angle from the horizontal (0 to 90 degrees). False for an empty shape.
-bool principal_axes(const cv::Mat& shape, double& along, double& across, double& degrees) {
-  const cv::Moments m = cv::moments(shape, true);
+// The spreads (variances) of a shape's pixels along and across their main axis, and the axis's
+// angle from the horizontal (0 to 90 degrees), from its moments. False for an empty shape.
+bool principal_axes(const cv::Moments& m, double& along, double& across, double& degrees) {
   if (m.m00 <= 0) return false;
   const double xx = m.mu20 / m.m00, yy = m.mu02 / m.m00, xy = m.mu11 / m.m00;
   const double mean = (xx + yy) / 2, half = std::sqrt((xx - yy) * (xx - yy) / 4 + xy * xy);
@@ -109,16 +108,15 @@ bool principal_axes(const cv::Mat& shape, double& along, double& across, double&
 // tenth of what they spread along it.
 bool straight(const cv::Mat& shape) {
   double along = 0, across = 0, degrees = 0;
-  return principal_axes(shape, along, across, degrees) && across <= 0.01 * along;  // spreads (square roots) within a tenth
+  return principal_axes(cv::moments(shape, true), along, across, degrees) && across <= 0.01 * along;  // spreads within a tenth
 }
 
 // Whether a component is one bar running aslant, a slash: its pixels spread across its axis
 // less than 0.36 of what they spread along it, and that axis lies 20 to 70 degrees from the
 // horizontal (upright strokes are I, l and 1; italic letters lean less than 20 degrees).
-bool aslant(const cv::Mat& shape) {
+bool aslant(const cv::Moments& m) {
   double along = 0, across = 0, degrees = 0;
-  return principal_axes(shape, along, across, degrees) && across <= 0.36 * 0.36 * along && degrees >= 20 &&
-         degrees <= 70;
+  return principal_axes(m, along, across, degrees) && across <= 0.36 * 0.36 * along && degrees >= 20 && degrees <= 70;
 }
 
 // Whether no stroke of `shape` (non-zero, inside a border of zeros) is thicker than `limit`:
@@ -191,11 +189,15 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     shape.create(box.height + 2, box.width + 2, CV_8U);
     shape.setTo(0);
     std::array<int, 256> levels{};
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;  // raw moments, summed run by run (see aslant())
     for (const Run& r : components.runs_of(i)) {
       std::memset(shape.ptr<unsigned char>(r.y - box.y + 1) + (r.begin - box.x + 1), 255,
                   static_cast<std::size_t>(r.end - r.begin));
       const unsigned char* g = grey.ptr<unsigned char>(r.y);
       for (int x = r.begin; x < r.end; ++x) ++levels[g[x]];
+      const double n = r.end - r.begin, x0 = r.begin - box.x, x1 = r.end - 1 - box.x, y = r.y - box.y;
+      const double xs = n * (x0 + x1) / 2, xxs = (x1 * (x1 + 1) * (2 * x1 + 1) - (x0 - 1) * x0 * (2 * x0 - 1)) / 6;
+      sx += xs, sy += n * y, sxx += xxs, sxy += y * xs, syy += n * y * y;
     }
     // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
     const double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
@@ -227,7 +229,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     const bool clump = !thin && box.height <= 12 && box.width >= 2 * box.height && fill >= 0.45 &&
                        broken_by_letters(shape) >= 0.35;
     if (!thin && !clump) continue;
-    Candidate c{box, ink, 1, ruled(shape, area), clump, aslant(shape)};
+    Candidate c{box, ink, 1, ruled(shape, area), clump, aslant(cv::Moments(area, sx, sy, sxx, sxy, syy, 0, 0, 0, 0))};
     // A wide component along one straight line is one stroke, not letters.
     if (box.width > 1.2 * box.height && !line)
       c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
