@@ -1,10 +1,44 @@
 #include "pixel/components.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
 namespace veil::pixel {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "bytes are found by their place in a word");
+
+std::uint64_t word_at(const unsigned char* m, int x) {
+  std::uint64_t word;
+  std::memcpy(&word, m + x, sizeof word);
+  return word;
+}
+
+// The first non-zero byte of `m` from `x` on (`cols` if none): 32 bytes at a time over empty
+// stretches, then the lowest set bit of a word.
+int next_set(const unsigned char* m, int x, int cols) {
+  while (x + 32 <= cols && (word_at(m, x) | word_at(m, x + 8) | word_at(m, x + 16) | word_at(m, x + 24)) == 0) x += 32;
+  for (; x + 8 <= cols; x += 8)
+    if (const std::uint64_t word = word_at(m, x)) return x + std::countr_zero(word) / 8;
+  while (x < cols && !m[x]) ++x;
+  return x;
+}
+
+// The first zero byte of `m` from `x` on (`cols` if none). In (w - 0x01..) & ~w & 0x80.., the
+// lowest byte flagged is w's lowest zero byte (a borrow only flags bytes above it).
+int next_clear(const unsigned char* m, int x, int cols) {
+  for (; x + 8 <= cols; x += 8) {
+    const std::uint64_t word = word_at(m, x);
+    if (const std::uint64_t zero = (word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL)
+      return x + std::countr_zero(zero) / 8;
+  }
+  while (x < cols && m[x]) ++x;
+  return x;
+}
+
+}  // namespace
 
 void find_components(const cv::Mat& mask, Components& out) {
   CV_Assert(mask.type() == CV_8U);
@@ -24,13 +58,9 @@ void find_components(const cv::Mat& mask, Components& out) {
   for (int y = 0; y < mask.rows; ++y) {
     const unsigned char* m = mask.ptr<unsigned char>(y);
     const std::size_t row_begin = runs.size();
-    for (int x = 0; x < mask.cols;) {
-      std::uint64_t word;
-      while (x + 8 <= mask.cols && (std::memcpy(&word, m + x, sizeof word), word == 0)) x += 8;
-      while (x < mask.cols && !m[x]) ++x;
-      if (x == mask.cols) break;
+    for (int x = 0; (x = next_set(m, x, mask.cols)) < mask.cols;) {
       const int begin = x;
-      while (x < mask.cols && m[x]) ++x;
+      x = next_clear(m, x, mask.cols);
       parent.push_back(static_cast<int>(runs.size()));
       runs.push_back({y, begin, x});
     }

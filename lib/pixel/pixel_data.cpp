@@ -2,6 +2,7 @@
 
 #include <gdcmImageChangeTransferSyntax.h>
 
+#include <opencv2/core/hal/intrin.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -180,7 +181,27 @@ std::array<cv::Mat, 2> DecodedImage::opponent8(int frame, cv::Rect part) const {
     const unsigned char* p = colour.ptr<unsigned char>(y);
     unsigned char* rg = red_green.ptr<unsigned char>(y);
     unsigned char* yb = yellow_blue.ptr<unsigned char>(y);
-    for (int x = 0; x < colour.cols; ++x, p += 3) {
+    int x = 0;
+#if CV_SIMD
+    // The same sums, a register of pixels at a time (in 16 bits: they reach 1022).
+    for (; x + cv::v_uint8::nlanes <= colour.cols; x += cv::v_uint8::nlanes) {
+      cv::v_uint8 c0, c1, c2;
+      cv::v_load_deinterleave(p + 3 * x, c0, c1, c2);
+      cv::v_uint16 red[2], green[2], blue[2];
+      cv::v_expand(r == 0 ? c0 : c2, red[0], red[1]);
+      cv::v_expand(c1, green[0], green[1]);
+      cv::v_expand(b == 0 ? c0 : c2, blue[0], blue[1]);
+      const cv::v_uint16 v256 = cv::v_setall_u16(256), v512 = cv::v_setall_u16(512);
+      cv::v_uint16 a[2], o[2];
+      for (int h = 0; h < 2; ++h) {
+        a[h] = cv::v_shr<1>(v256 + red[h] - green[h]);
+        o[h] = cv::v_shr<2>(v512 + red[h] + green[h] - (blue[h] + blue[h]));
+      }
+      cv::v_store(rg + x, cv::v_pack(a[0], a[1]));
+      cv::v_store(yb + x, cv::v_pack(o[0], o[1]));
+    }
+#endif
+    for (p += 3 * x; x < colour.cols; ++x, p += 3) {
       rg[x] = static_cast<unsigned char>((256 + p[r] - p[1]) / 2);
       yb[x] = static_cast<unsigned char>((512 + p[r] + p[1] - 2 * p[b]) / 4);
     }

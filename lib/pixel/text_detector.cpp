@@ -40,44 +40,54 @@ int rank_in(const std::array<int, 256>& hist, long rank) {
 // The median (the upper one of an even count, as median() takes) of the values a histogram counts.
 int median_of(const std::array<int, 256>& hist, long count) { return rank_in(hist, count / 2); }
 
+// `m` made a blank CV_8U image of `size` (Mat::setTo costs several times the fill itself on
+// images a glyph's size).
+void blank(cv::Mat& m, cv::Size size) {
+  m.create(size, CV_8U);
+  std::memset(m.data, 0, m.total());
+}
+
+// The strokes of `box` alone, with a pixel of ground around them, in `shape`.
+void framed(const cv::Mat& strokes, const cv::Rect& box, cv::Mat& shape) {
+  blank(shape, {box.width + 2, box.height + 2});
+  strokes(box).copyTo(shape(cv::Rect(1, 1, box.width, box.height)));
+}
+
 // Whether no pixel of `shape` (non-zero, inside a border of zeros) lies more than `steps` steps
 // from the ground both along its row and along its column. The distance transform is never
 // larger than the fewer of those steps (its steps are shorter than one), and strokes are thin:
 // most components need no transform at all.
 bool within_steps_of_ground(const cv::Mat& shape, int steps) {
-  thread_local std::vector<int> along_row;
-  along_row.assign(shape.total(), 0);
-  bool deep = false;  // a pixel farther than `steps` from the ground along its row
+  // Row by row, stopping at the first pixel deep both ways: along[] holds, for the last
+  // steps + 1 rows (row y in slot y % (steps + 1)), each pixel's distance to the ground along its
+  // row, kept only for runs longer than 2 steps (no pixel of a shorter one is deeper); down[x]
+  // counts the pixels of column x down to row y. The pixel `steps` rows up (slot (y + 1) % (steps
+  // + 1)) is deep along its column when the 2 steps + 1 pixels centred on it are all set.
+  thread_local std::vector<int> along, down;
+  const int width = shape.cols, slots = steps + 1;
+  along.assign(static_cast<std::size_t>(slots) * width, 0);
+  down.assign(static_cast<std::size_t>(width), 0);
   for (int y = 1; y + 1 < shape.rows; ++y) {
     const unsigned char* s = shape.ptr<unsigned char>(y);
-    int* d = along_row.data() + static_cast<std::ptrdiff_t>(y) * shape.cols;
-    for (int x = 1; x + 1 < shape.cols;) {
+    int* d = along.data() + static_cast<std::ptrdiff_t>(y % slots) * width;
+    std::fill(d, d + width, 0);
+    for (int x = 1; x + 1 < width;) {
       if (!s[x]) {
         ++x;
         continue;
       }
       int end = x;
       while (s[end]) ++end;  // the border ends every run
-      if (end - x > 2 * steps) {  // only such runs hold pixels more than `steps` from their ends
-        deep = true;
+      if (end - x > 2 * steps)
         for (int i = x; i < end; ++i) d[i] = std::min(i - x + 1, end - i);
-      }
       x = end;
     }
-  }
-  if (!deep) return true;
-  for (int x = 1; x + 1 < shape.cols; ++x)
-    for (int y = 1; y + 1 < shape.rows;) {
-      if (!shape.at<unsigned char>(y, x)) {
-        ++y;
-        continue;
-      }
-      int end = y;
-      while (shape.at<unsigned char>(end, x)) ++end;
-      for (int i = y; i < end; ++i)
-        if (std::min({i - y + 1, end - i, along_row[static_cast<std::size_t>(i) * shape.cols + x]}) > steps) return false;
-      y = end;
+    const int* up = along.data() + static_cast<std::ptrdiff_t>((y + 1) % slots) * width;  // row y - steps
+    for (int x = 1; x + 1 < width; ++x) {
+      down[x] = s[x] ? down[x] + 1 : 0;
+      if (down[x] > 2 * steps && up[x] > steps) return false;  // then y - steps >= 1: that row is held
     }
+  }
   return true;
 }
 
@@ -186,11 +196,12 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     if (fill > (same || box.height <= 12 ? 0.9 : 0.8) || fill < 0.02) continue;
     if (same && cv::countNonZero((*same)(box)) > 0.8 * box.area()) continue;
     // The component alone, with a pixel of ground around it, and the grey levels of its pixels.
-    shape.create(box.height + 2, box.width + 2, CV_8U);
-    shape.setTo(0);
+    blank(shape, {box.width + 2, box.height + 2});
     std::array<int, 256> levels{};
     double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;  // raw moments, summed run by run (see aslant())
+    int longest = 0;  // its longest run
     for (const Run& r : components.runs_of(i)) {
+      longest = std::max(longest, r.end - r.begin);
       std::memset(shape.ptr<unsigned char>(r.y - box.y + 1) + (r.begin - box.x + 1), 255,
                   static_cast<std::size_t>(r.end - r.begin));
       const unsigned char* g = grey.ptr<unsigned char>(r.y);
@@ -209,8 +220,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     if (fill < 0.05 || box.width > 1.2 * box.height) {
       line = straight(shape);
       if (!line) {
-        core.create(shape.size(), CV_8U);
-        core.setTo(0);
+        blank(core, shape.size());
         int cored = 0;
         for (const Run& r : components.runs_of(i)) {
           const unsigned char* g = grey.ptr<unsigned char>(r.y);
@@ -223,7 +233,10 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     }
     if (fill < 0.05 && !line) continue;
     bool thin = !wide || letters_run_together(shape, area);
-    thin = thin && no_thicker_than(shape, (same ? 0.75 : 0.5) * box.height + 2);
+    // Runs no longer than the limit hold no pixel farther than half of it from the ground along
+    // their rows: no stroke is thicker (see within_steps_of_ground()), and most components end here.
+    const double limit = (same ? 0.75 : 0.5) * box.height + 2;
+    thin = thin && (longest <= 2 * static_cast<int>(limit / 2) || no_thicker_than(shape, limit));
     // Small bold letters run together are too thick, or too wide, for the tests above: they
     // count when gaps between and inside the letters break their rows.
     const bool clump = !thin && box.height <= 12 && box.width >= 2 * box.height && fill >= 0.45 &&
@@ -341,9 +354,7 @@ double ground_beyond(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect
 // thicker, though thin enough for candidates(). Asked of lone pairs only (see verdict()).
 bool slender(const cv::Mat& strokes, const cv::Rect& box, double h) {
   thread_local cv::Mat shape;
-  shape.create(box.height + 2, box.width + 2, CV_8U);
-  shape.setTo(0);
-  strokes(box).copyTo(shape(cv::Rect(1, 1, box.width, box.height)));
+  framed(strokes, box, shape);
   return no_thicker_than(shape, 0.3 * h + 2);
 }
 
@@ -379,9 +390,7 @@ using Group = std::vector<const Candidate*>;
 // a round blob is about one.
 double widths_long(const cv::Mat& strokes, const cv::Rect& box) {
   thread_local cv::Mat shape, dist, deepest;
-  shape.create(box.height + 2, box.width + 2, CV_8U);
-  shape.setTo(0);
-  strokes(box).copyTo(shape(cv::Rect(1, 1, box.width, box.height)));
+  framed(strokes, box, shape);
   cv::distanceTransform(shape, dist, cv::DIST_L2, 3);
   cv::dilate(dist, deepest, cv::Mat());
   std::vector<float> ridge;

@@ -684,6 +684,31 @@ TEST(PixelLayouts, MasksFillWithEachPhotometricInterpretationsBlack) {
   }
 }
 
+// The colour-opponent channels hold 128 + (R - G) / 2 and 128 + (R + G - 2B) / 4 (rounded down)
+// at every pixel, whatever the width (registers of pixels, then the rest one by one), for RGB
+// read in place and for YBR through its RGB rendering, whole frames and parts.
+TEST(PixelLayouts, OpponentChannelsHoldTheirDifferencesAtEveryPixel) {
+  cv::Mat frame(23, 71, CV_8UC3);
+  cv::RNG(5).fill(frame, cv::RNG::UNIFORM, 0, 256);
+  frame(cv::Rect(0, 0, 71, 2)).setTo(cv::Scalar(255, 0, 255));  // the extremes of both sums
+  frame(cv::Rect(0, 2, 71, 2)).setTo(cv::Scalar(0, 255, 0));
+  for (const std::string pi : {"RGB", "YBR_FULL"}) {
+    const auto img = decode_bytes(make_dicom({frame}, "US", TS::ExplicitVRLittleEndian, pi));
+    const cv::Mat bgr = img.display8(0);
+    for (const cv::Rect part : {cv::Rect(), cv::Rect(3, 1, 50, 20)}) {
+      const auto [rg, yb] = img.opponent8(0, part);
+      const cv::Mat expect = part.empty() ? bgr : bgr(part);
+      ASSERT_EQ(rg.size(), expect.size()) << pi;
+      for (int y = 0; y < expect.rows; ++y)
+        for (int x = 0; x < expect.cols; ++x) {
+          const cv::Vec3b c = expect.at<cv::Vec3b>(y, x);
+          ASSERT_EQ(rg.at<unsigned char>(y, x), (256 + c[2] - c[1]) / 2) << pi << " at " << x << "," << y;
+          ASSERT_EQ(yb.at<unsigned char>(y, x), (512 + c[2] + c[1] - 2 * c[0]) / 4) << pi << " at " << x << "," << y;
+        }
+    }
+  }
+}
+
 TEST(PixelOcr, HeaderPhiMatchesNamesIdsAndDatesInTheirWrittenForms) {
   gdcm::DataSet ds;
   ds.Insert(element(0x00100010, gdcm::VR::PN, "KOWALSKI^JANINA"));
