@@ -35,7 +35,7 @@ struct LineCandidate {
   bool high_contrast = false;  // found among the strokes of twice the contrast
   bool ruled = false;      // one component of thin lines, one across most of its width (a grid, a frame)
   bool slender = true;     // for rows of two: no stroke thicker than 0.3 of the letter height + 2
-  double open = 0;         // share of the pixels just outside the strokes that are of the ink's shade (rows of 3 or fewer that would be taken without it)
+  double open = 0;         // share of the pixels just outside the strokes that are of the ink's shade (rows of 4 or fewer that would be taken without it)
   int slashes = 0;         // members that are one bar running aslant (see verdict())
   double lengths = 1e9;    // how many stroke widths long its strokes are, per component (rows of 2 or 3, 13 px and up, that would be taken without it)
   bool clump = false;      // one component of small bold letters run together, a word wide (see candidates())
