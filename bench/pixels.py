@@ -7,9 +7,9 @@ multi-frame, names/IDs/dates burned into a banner), then times:
                  file, as gdcmconv takes one file at a time; its start-up is measured alone too)
   veil-auto      `veil deid --pixels auto` (decode, detect on every frame, mask, encode, verify)
   veil-off       `veil deid --pixels off` (tags only), for scale
-Each figure is the median of --rounds interleaved rounds.
+Each figure is the median of --rounds interleaved rounds, each tool going first in turn.
 
-usage: bench/pixels.py [--work DIR] [--n 40] [--frames 10] [--rounds 3] [--veil BIN]
+usage: bench/pixels.py [--work DIR] [--n 40] [--frames 10] [--rounds 3] [--keep-outputs] [--veil BIN]
 """
 import argparse
 import os
@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--frames", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--keep-outputs", action="store_true", help="keep every run's output until the end")
     ap.add_argument("--veil", default=os.environ.get("VEIL_BIN", str(ROOT / "build" / "bin" / "veil")))
     args = ap.parse_args()
     tool = ROOT.parent / "shared" / "tools" / "make_corpus.py"
@@ -42,31 +43,43 @@ def main() -> None:
     files = sorted(src.glob("*.dcm"))
     key = args.work / "veil.key"
     key.write_text("bench-key-0123456789abcdef0123456789\n")
-    out = args.work / "out"
+    # Each run writes into a directory of its own. By default the one before is deleted first,
+    # so that memory freed by it takes the next run's pages; on ext4 without a journal the
+    # files created next then cost an inode search past the deleted ones (see bench/e2e.py), and
+    # veil creates more (a directory per patient, study and series, a temporary name per file).
+    # --keep-outputs keeps every run's output until the end: no such search, but each run's
+    # pages come from memory not touched before, which on this virtual machine costs every tool
+    # about as much as the work itself.
+    runs = args.work / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+    count = 0
 
-    def gdcmconv() -> None:
+    def gdcmconv(out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         for f in files:
             subprocess.run(["gdcmconv", "--raw", str(f), str(out / f.name)], check=True)
 
-    def startup() -> None:
+    def startup(out: Path) -> None:
         for _ in files:
             subprocess.run(["gdcmconv", "--version"], stdout=subprocess.DEVNULL, check=True)
 
     def veil(mode: str):
-        return lambda: subprocess.run([args.veil, "deid", str(src), "-o", str(out), "--key-file", str(key), "-q",
-                                       "--pixels", mode], check=True)
+        return lambda out: subprocess.run([args.veil, "deid", str(src), "-o", str(out), "--key-file", str(key), "-q",
+                                           "--pixels", mode], check=True)
 
     tools = {"gdcmconv-raw": gdcmconv, "gdcmconv-startup": startup, "veil-auto": veil("auto"), "veil-off": veil("off")}
+    names = list(tools)
     secs: dict[str, list[float]] = {name: [] for name in tools}
     for r in range(args.rounds + 1):  # the first round warms the caches and is not counted
-        for name, run in tools.items():
-            shutil.rmtree(out, ignore_errors=True)
+        for name in names[r % len(names):] + names[:r % len(names)]:  # each tool in turn goes first
+            count += 1
+            if not args.keep_outputs:
+                shutil.rmtree(runs, ignore_errors=True)
             t0 = time.perf_counter()
-            run()
+            tools[name](runs / f"{count:03}-{name}")
             if r:
                 secs[name].append(time.perf_counter() - t0)
-    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(runs, ignore_errors=True)
     med = {name: statistics.median(v) for name, v in secs.items()}
     codec = med["gdcmconv-raw"] - med["gdcmconv-startup"]
     frames = args.n * args.frames
@@ -74,6 +87,7 @@ def main() -> None:
     for name, s in med.items():
         print(f"{name:18} {s:7.2f} s  {args.n / s:7.1f} files/s  {frames / s:8.1f} frames/s")
     print(f"gdcmconv decode+write without process start-up: {codec:.2f} s")
+    print("spread (fastest..slowest run, s): " + ", ".join(f"{k} {min(v):.2f}..{max(v):.2f}" for k, v in secs.items()))
     print(f"veil --pixels auto / gdcmconv --raw: {med['veil-auto'] / med['gdcmconv-raw']:.2f}x the time "
           f"({med['veil-auto'] / codec:.2f}x without gdcmconv's start-up)")
 
