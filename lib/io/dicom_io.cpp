@@ -6,6 +6,7 @@
 #include <gdcmPixmapReader.h>
 #include <gdcmReader.h>
 #include <gdcmTrace.h>
+#include <gdcmTransferSyntax.h>
 #include <gdcmWriter.h>
 
 #include <cstring>
@@ -116,9 +117,8 @@ std::optional<Error> read(std::span<const std::byte> bytes, gdcm::SmartPointer<g
   // GDCM's image reader tries the codec on encapsulated pixel data (to tell lossy from
   // lossless) and its RLE codec asserts, aborting the process, on pixels of a bit or of a few
   // bits in a byte, as segmentations have.
-  const bool native = ts.empty() || ts == "1.2.840.10008.1.2" || ts == "1.2.840.10008.1.2.1" ||
-                      ts == "1.2.840.10008.1.2.2" || ts == "1.2.840.10008.1.2.1.99";
-  if (image && !native && info.bits_allocated % 8 != 0)
+  const bool encapsulated = !ts.empty() && gdcm::TransferSyntax(gdcm::TransferSyntax::GetTSType(ts.c_str())).IsEncapsulated();
+  if (image && encapsulated && info.bits_allocated % 8 != 0)
     return Error{ErrorCode::kUnsupported, "pixel data that is not 8 or 16 bits cannot be masked"};
   bool header_only = pass_through && !image && info.pixel_data && info.pixel_data->end == bytes.size() && !ts.empty() &&
                      ts != "1.2.840.10008.1.2.1.99" && info.explicit_vr == (ts != "1.2.840.10008.1.2");
