@@ -562,8 +562,11 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p, const char*
   if (l.components <= 2 && l.beyond > 0.3) return "small on a busy background";
   // Strokes of little contrast with their ground (less than 1.75 times the threshold) are what
   // speckle grains and the gaps between letters make: only on a flat ground that goes on around
-  // the row.
-  if (std::abs(l.ink - l.ground) < 1.75 * p.contrast && !(l.background <= 0.12 && l.beyond <= 0.15))
+  // the row, or in a long straight row of six or more with nothing drawn just above or below it
+  // (white words over a bright region whose grey changes along them), which noise does not make.
+  const bool long_and_clear = l.components >= 6 && l.aligned >= 0.9 && l.height >= 10 && l.surround <= 0.1 &&
+                              l.box.height <= 1.4 * l.height;
+  if (std::abs(l.ink - l.ground) < 1.75 * p.contrast && !(l.background <= 0.12 && l.beyond <= 0.15) && !long_and_clear)
     return "faint on texture";
   // Strokes on a flat background are text wherever they are, if that ground goes on above and
   // below the row. Flat only between the strokes (speckle grains along the edge of a fan, or
