@@ -71,7 +71,8 @@ def main() -> None:
     names = list(tools)
     secs: dict[str, list[float]] = {name: [] for name in tools}
     for r in range(args.rounds + 1):  # the first round warms the caches and is not counted
-        for name in names[r % len(names):] + names[:r % len(names)]:  # each tool in turn goes first
+        first = max(r - 1, 0) % len(names)  # in the counted rounds, each tool in turn goes first
+        for name in names[first:] + names[:first]:
             count += 1
             if not args.keep_outputs:
                 shutil.rmtree(runs, ignore_errors=True)

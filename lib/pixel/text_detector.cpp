@@ -361,7 +361,7 @@ bool slender(const cv::Mat& strokes, const cv::Rect& box, double h) {
 // Share of the pixels just outside the strokes of a box (touching one, not strokes themselves)
 // that are of the ink's shade (within a quarter of the contrast): drawn strokes end on ground or
 // on their own anti-aliased edge; strokes cut out of a larger dark or bright region by the
-// top-hat (the lung beside a vessel) go on into it. Asked of rows of three or fewer (see verdict()).
+// top-hat (the lung beside a vessel) go on into it. Asked of rows of four or fewer (see verdict()).
 double open_border(const cv::Mat& grey, const cv::Mat& strokes, const cv::Rect& box, double ink, int ground) {
   const double near = 0.25 * std::abs(ink - ground);
   const cv::Rect frame(0, 0, grey.cols, grey.rows);
@@ -525,7 +525,8 @@ const char* verdict(const LineCandidate& l, const DetectorParams& p, const char*
   // strokes end on their ground or their own anti-aliased edge: the lung between a vessel and the
   // lung's edge, speckle grains at the tip of a fan. On a flat ground that goes on around the row
   // a little of that is enough; over texture, strokes touch texture of their shade anyway. Rows
-  // of three or fewer only (a longer row may cross ground of its own shade, see extend()).
+  // of three or fewer here (a longer row may cross ground of its own shade, see extend()); rows
+  // of four only when nothing but standing apart would take them (at the end).
   const bool flat_around = l.background <= 0.12 && l.beyond <= 0.5;
   if (l.components <= 3 && std::abs(l.ink - l.ground) >= p.contrast && l.open > (flat_around ? 0.15 : 0.3))
     return "cut from a region of its shade";

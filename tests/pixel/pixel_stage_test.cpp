@@ -723,8 +723,11 @@ TEST(PixelLayouts, MasksFillWithEachPhotometricInterpretationsBlack) {
 TEST(PixelLayouts, OpponentChannelsHoldTheirDifferencesAtEveryPixel) {
   cv::Mat frame(23, 71, CV_8UC3);
   cv::RNG(5).fill(frame, cv::RNG::UNIFORM, 0, 256);
-  frame(cv::Rect(0, 0, 71, 2)).setTo(cv::Scalar(255, 0, 255));  // the extremes of both sums
+  // The extremes of both sums (R G B): red - green 255 and -255, yellow - blue 510 and -510.
+  frame(cv::Rect(0, 0, 71, 2)).setTo(cv::Scalar(255, 0, 255));
   frame(cv::Rect(0, 2, 71, 2)).setTo(cv::Scalar(0, 255, 0));
+  frame(cv::Rect(0, 4, 71, 2)).setTo(cv::Scalar(255, 255, 0));
+  frame(cv::Rect(0, 6, 71, 2)).setTo(cv::Scalar(0, 0, 255));
   for (const std::string pi : {"RGB", "YBR_FULL"}) {
     const auto img = decode_bytes(make_dicom({frame}, "US", TS::ExplicitVRLittleEndian, pi));
     const cv::Mat bgr = img.display8(0);
