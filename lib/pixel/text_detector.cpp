@@ -116,9 +116,9 @@ bool principal_axes(const cv::Moments& m, double& along, double& across, double&
 
 // Whether a component's pixels lie along one straight line: across it they spread less than a
 // tenth of what they spread along it.
-bool straight(const cv::Mat& shape) {
+bool straight(const cv::Moments& m) {
   double along = 0, across = 0, degrees = 0;
-  return principal_axes(cv::moments(shape, true), along, across, degrees) && across <= 0.01 * along;  // spreads within a tenth
+  return principal_axes(m, along, across, degrees) && across <= 0.01 * along;  // spreads within a tenth
 }
 
 // Whether a component is one bar running aslant, a slash: its pixels spread across its axis
@@ -198,7 +198,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     // The component alone, with a pixel of ground around it, and the grey levels of its pixels.
     blank(shape, {box.width + 2, box.height + 2});
     std::array<int, 256> levels{};
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;  // raw moments, summed run by run (see aslant())
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;  // raw moments, summed run by run (see straight(), aslant())
     int longest = 0;  // its longest run
     for (const Run& r : components.runs_of(i)) {
       longest = std::max(longest, r.end - r.begin);
@@ -210,6 +210,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
       const double xs = n * (x0 + x1) / 2, xxs = (x1 * (x1 + 1) * (2 * x1 + 1) - (x0 - 1) * x0 * (2 * x0 - 1)) / 6;
       sx += xs, sy += n * y, sxx += xxs, sxy += y * xs, syy += n * y * y;
     }
+    const cv::Moments moments(area, sx, sy, sxx, sxy, syy, 0, 0, 0, 0);
     // The ink is what the stroke cores reach (anti-aliased edges fall short of it).
     const double ink = rank_in(levels, bright ? static_cast<long>(area) * 9 / 10 : area / 10);
     // A wide component, or one sparser than a glyph, may be a single straight line (a slash,
@@ -218,7 +219,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     // shade alone lie along one line, across the box (as many as its longer side at least).
     bool line = false;
     if (fill < 0.05 || box.width > 1.2 * box.height) {
-      line = straight(shape);
+      line = straight(moments);
       if (!line) {
         blank(core, shape.size());
         int cored = 0;
@@ -228,7 +229,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
           for (int x = r.begin; x < r.end; ++x)
             if (std::abs(g[x] - ink) <= 20) c[x - box.x + 1] = 255, ++cored;
         }
-        line = cored >= std::max(box.width, box.height) && straight(core);
+        line = cored >= std::max(box.width, box.height) && straight(cv::moments(core, true));
       }
     }
     if (fill < 0.05 && !line) continue;
@@ -242,7 +243,7 @@ std::vector<Candidate> candidates(const cv::Mat& grey, const cv::Mat& strokes, b
     const bool clump = !thin && box.height <= 12 && box.width >= 2 * box.height && fill >= 0.45 &&
                        broken_by_letters(shape) >= 0.35;
     if (!thin && !clump) continue;
-    Candidate c{box, ink, 1, ruled(shape, area), clump, aslant(cv::Moments(area, sx, sy, sxx, sxy, syy, 0, 0, 0, 0))};
+    Candidate c{box, ink, 1, ruled(shape, area), clump, aslant(moments)};
     // A wide component along one straight line is one stroke, not letters.
     if (box.width > 1.2 * box.height && !line)
       c.chars = std::max(1, static_cast<int>(std::lround(box.width / (0.6 * box.height))));
